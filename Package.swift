@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layout reads as the architecture (docs/ARCHITECTURE.md):
+//   C bindings (CLWS, COpenSSL)  →  shell (RelayShell)  →  executable
+//   pure values (RelayJSON, HTTPModel, RelayCore, ChatGatewaySimulator)
+// Only RelayShell and RelayCrypto touch C; the core is tested without sockets.
+let package = Package(
+    name: "handover-relay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "handover-relay", targets: ["handover-relay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C: libwebsockets (HTTP, WebSocket, outbound HTTPS) and libssl/libcrypto (HMAC, randomness).
+        .systemLibrary(name: "CLWS", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Pure building blocks.
+        .target(name: "RelayJSON"),
+        .target(name: "HTTPModel", dependencies: ["RelayJSON"]),
+        .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
+
+        // The functional core: sessions, handover state machine, chat protocol, 8x8 requests/webhooks, bots.
+        .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto"]),
+
+        // A stand-in for 8x8's Chat Gateway v1 + agent console, kept apart from the relay on purpose.
+        .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel"]),
+
+        // The imperative shell: one libwebsockets service loop executing core effects.
+        .target(name: "RelayShell", dependencies: [
+            "CLWS", "RelayCore", "HTTPModel", "RelayJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "handover-relay", dependencies: [
+            "RelayShell", "RelayCore", "ChatGatewaySimulator", "HTTPModel", "RelayJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel"]),
+        .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
