@@ -1,0 +1,45 @@
+import RelayJSON
+
+/// A frame the relay sends on `handover.chat.v1`, already in wire form.
+public enum ServerFrame {
+    public static func welcome(sessionID: SessionID, resumeToken: String, resumed: Bool, lastSeq: Int,
+                               handover: HandoverState?) -> String {
+        var fields: [String: JSONValue] = [
+            "type": "welcome", "sessionId": .string(sessionID.rawValue), "resumeToken": .string(resumeToken),
+            "resumed": .bool(resumed), "lastSeq": JSONValue(lastSeq),
+            "mode": .string(handover.map { $0.isTerminal ? "bot" : "handover" } ?? "bot"),
+        ]
+        if let handover, !handover.isTerminal { fields["handover"] = .object(handover.wireFields) }
+        return JSONValue.object(fields).serialized
+    }
+
+    public static func ack(id: String, seq: Int) -> String {
+        JSONValue.object(["type": "ack", "id": .string(id), "seq": JSONValue(seq)]).serialized
+    }
+
+    public static func event(_ event: SessionEvent) -> String {
+        var fields: [String: JSONValue] = ["seq": JSONValue(event.seq), "ts": JSONValue(event.ts)]
+        switch event.kind {
+        case .message(let m):
+            fields["type"] = "message"
+            fields["from"] = .string(m.from.rawValue)
+            fields["text"] = .string(m.text)
+            if let id = m.clientID { fields["id"] = .string(id) }
+            if let agent = m.agentID { fields["agentId"] = .string(agent) }
+        case .handover(let state):
+            fields.merge(state.wireFields) { _, new in new }
+            fields["type"] = "handover"
+        }
+        return JSONValue.object(fields).serialized
+    }
+
+    public static func typing(from: Author, active: Bool) -> String {
+        JSONValue.object(["type": "typing", "from": .string(from.rawValue), "active": .bool(active)]).serialized
+    }
+
+    public static func error(_ error: ChatProtocolError) -> String {
+        var fields: [String: JSONValue] = ["type": "error", "code": .string(error.code.rawValue), "message": .string(error.message)]
+        if let ref = error.ref { fields["ref"] = .string(ref) }
+        return JSONValue.object(fields).serialized
+    }
+}

@@ -1,0 +1,137 @@
+import HTTPModel
+import RelayJSON
+
+/// The whole configuration of a relay process: the core's settings plus what
+/// only the shell needs (port, web root, limits). Built from a config file,
+/// then environment variables, then flags — later sources win.
+public struct RelaySettings: Equatable, Sendable {
+    public var port = 8080
+    public var bindAddress: String?
+    public var webRoot = "web"
+    public var maxMessageBytes = 65_536
+    public var logLevel = "info"
+    /// A rule-bot script file to load (the executable reads it).
+    public var botScriptPath: String?
+    public var core = RelayCoreConfig()
+    /// True when no 8x8 provider is configured: the embedded simulator stands in.
+    public var usesSimulator: Bool { core.providers.isEmpty }
+
+    public init() {}
+
+    /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
+    public static let overrideKeys = [
+        "port", "bind", "public-url", "web-root", "log-level", "bot-script", "bot-url", "copilot-secret",
+        "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
+    ]
+
+    /// `8x8-base-url` → `RELAY_8X8_BASE_URL`.
+    public static func environmentName(for key: String) -> String {
+        "RELAY_" + key.uppercased().replacingAll("-", with: "_")
+    }
+
+    /// Builds settings from an optional config file and string overrides
+    /// (flags and environment already merged by the caller, flags winning).
+    public static func load(file: JSONValue?, overrides: [String: String]) throws(ConfigError) -> RelaySettings {
+        var settings = RelaySettings()
+        if let file { try settings.apply(file: file) }
+        try settings.apply(overrides: overrides)
+        try settings.validate()
+        return settings
+    }
+
+    static let fileKeys: Set<String> = [
+        "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
+        "defaultHandover", "bot", "retry", "copilot", "limits",
+    ]
+
+    mutating func apply(file json: JSONValue) throws(ConfigError) {
+        guard case .object = json else { throw ConfigError(key: "(file)", problem: "must be a JSON object") }
+        let r = ConfigReader(json: json, path: "")
+        try r.reject(unknownKeysBesides: Self.fileKeys)
+        port = try r.int("port", in: 1...65535) ?? port
+        bindAddress = try r.nonEmptyString("bind") ?? bindAddress
+        if let url = try r.string("publicUrl") { core.publicURL = try Self.url(url, key: "publicUrl") }
+        webRoot = try r.nonEmptyString("webRoot") ?? webRoot
+        logLevel = try r.string("logLevel") ?? logLevel
+        maxMessageBytes = try r.int("maxMessageBytes", in: 1024...(16 << 20)) ?? maxMessageBytes
+        for (name, value) in try r.object("providers") ?? [:] {
+            core.providers[name] = try Self.provider(name: name, json: value)
+        }
+        for (name, value) in try r.object("handovers") ?? [:] {
+            core.handovers[name] = try Self.handover(name: name, json: value)
+        }
+        core.defaultHandover = try r.nonEmptyString("defaultHandover") ?? core.defaultHandover
+        if let bot = json["bot"] { try applyBot(bot) }
+        if let retry = json["retry"] {
+            let rr = ConfigReader(json: retry, path: "retry.")
+            try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs"])
+            core.retry.maxAttempts = try rr.int("maxAttempts", in: 1...100) ?? core.retry.maxAttempts
+            core.retry.baseDelayMs = try rr.int("baseDelayMs", in: 1...600_000) ?? core.retry.baseDelayMs
+            core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
+        }
+        if let copilot = json["copilot"] {
+            let cr = ConfigReader(json: copilot, path: "copilot.")
+            try cr.reject(unknownKeysBesides: ["tokenSecret", "tokenTtlSeconds"])
+            if let secret = try cr.string("tokenSecret") { core.copilotSecret = try Self.secret(secret, key: "copilot.tokenSecret") }
+            core.copilotTokenTTLSeconds = try cr.int("tokenTtlSeconds", in: 60...(30 * 86_400)) ?? core.copilotTokenTTLSeconds
+        }
+        if let limits = json["limits"] {
+            let lr = ConfigReader(json: limits, path: "limits.")
+            try lr.reject(unknownKeysBesides: ["maxTextLength"])
+            core.limits.maxTextLength = try lr.int("maxTextLength", in: 1...100_000) ?? core.limits.maxTextLength
+        }
+    }
+
+    private mutating func applyBot(_ json: JSONValue) throws(ConfigError) {
+        let r = ConfigReader(json: json, path: "bot.")
+        try r.reject(unknownKeysBesides: ["type", "script", "url", "headers", "timeoutMs"])
+        switch try r.string("type") ?? "rules" {
+        case "rules":
+            botScriptPath = try r.nonEmptyString("script")
+        case "external":
+            guard let url = try r.string("url") else { throw ConfigError(key: "bot.url", problem: "is required when bot.type is \"external\"") }
+            core.bot = .external(ExternalBotSettings(url: try Self.url(url, key: "bot.url"), headers: try r.stringMap("headers") ?? [:],
+                                                     timeoutMs: try r.int("timeoutMs", in: 100...120_000) ?? 10_000))
+        case let other:
+            throw ConfigError(key: "bot.type", problem: "must be \"rules\" or \"external\", got \"\(other)\"")
+        }
+    }
+
+    static func provider(name: String, json: JSONValue) throws(ConfigError) -> GatewayProvider {
+        let r = ConfigReader(json: json, path: "providers.\(name).")
+        try r.reject(unknownKeysBesides: ["baseUrl", "apiKey", "tenant", "timeoutMs"])
+        guard let key = try r.nonEmptyString("apiKey") else { throw ConfigError(key: r.key("apiKey"), problem: "is required") }
+        let base = try r.string("baseUrl") ?? "https://api.8x8.com"
+        return GatewayProvider(name: name, baseURL: try url(base, key: r.key("baseUrl")), apiKey: key,
+                               tenant: try r.nonEmptyString("tenant"), timeoutMs: try r.int("timeoutMs", in: 100...120_000) ?? 10_000)
+    }
+
+    static func handover(name: String, json: JSONValue) throws(ConfigError) -> HandoverSettings {
+        let r = ConfigReader(json: json, path: "handovers.\(name).")
+        try r.reject(unknownKeysBesides: ["provider", "channelId", "queueId", "properties"])
+        guard let channel = try r.nonEmptyString("channelId") else { throw ConfigError(key: r.key("channelId"), problem: "is required") }
+        guard let queue = try r.nonEmptyString("queueId") else { throw ConfigError(key: r.key("queueId"), problem: "is required") }
+        let properties = json["properties"] ?? .object([:])
+        guard case .object = properties else { throw ConfigError(key: r.key("properties"), problem: "must be a JSON object") }
+        return HandoverSettings(provider: try r.nonEmptyString("provider") ?? "default", channelID: channel, queueID: queue,
+                                properties: properties)
+    }
+
+    static func url(_ text: String, key: String) throws(ConfigError) -> HTTPURL {
+        guard let url = HTTPURL(text) else { throw ConfigError(key: key, problem: "must be an http:// or https:// URL, got \"\(text)\"") }
+        return url
+    }
+
+    static func secret(_ text: String, key: String) throws(ConfigError) -> [UInt8] {
+        guard text.utf8.count >= 16 else { throw ConfigError(key: key, problem: "must be at least 16 characters") }
+        return Array(text.utf8)
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

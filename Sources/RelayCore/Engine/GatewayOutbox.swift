@@ -1,0 +1,78 @@
+import HTTPModel
+
+/// One 8x8 call waiting to be made for a session.
+public enum GatewayOperation: Equatable, Sendable {
+    /// Built when the handover starts (the transcript is frozen then).
+    case createConversation(OutboundRequest)
+    /// A user message, by its seq in the session log.
+    case sendMessage(text: String, seq: Int)
+    case typing
+    case removeUser
+
+    var needsConversation: Bool {
+        if case .createConversation = self { return false }
+        return true
+    }
+
+    var name: String {
+        switch self {
+        case .createConversation: "create conversation"
+        case .sendMessage: "send message"
+        case .typing: "typing"
+        case .removeUser: "remove user"
+        }
+    }
+}
+
+/// The per-session queue of 8x8 calls. One call is in flight at a time so
+/// 8x8 sees messages in the order the user sent them; the head is retried
+/// with backoff until it succeeds or the policy gives up.
+public struct GatewayOutbox: Equatable, Sendable {
+    public private(set) var queue: [GatewayOperation] = []
+    public private(set) var inFlight: CallID?
+    /// Set while waiting to retry the head.
+    public private(set) var retryTimer: TimerID?
+    /// Attempts made for the head so far.
+    public private(set) var attempts = 0
+
+    public init() {}
+
+    public var isIdle: Bool { inFlight == nil && retryTimer == nil }
+    public var head: GatewayOperation? { queue.first }
+
+    mutating func enqueue(_ op: GatewayOperation) {
+        // Typing is a hint: one pending notification is enough.
+        if op == .typing, queue.dropFirst(inFlight == nil ? 0 : 1).contains(.typing) { return }
+        queue.append(op)
+    }
+
+    mutating func started(_ call: CallID) {
+        inFlight = call
+        retryTimer = nil
+        attempts += 1
+    }
+
+    mutating func waitToRetry(_ timer: TimerID) {
+        inFlight = nil
+        retryTimer = timer
+    }
+
+    mutating func retryDue() { retryTimer = nil }
+
+    /// The head is done (delivered or given up).
+    mutating func finishHead() {
+        if !queue.isEmpty { queue.removeFirst() }
+        inFlight = nil
+        retryTimer = nil
+        attempts = 0
+    }
+
+    /// Drops everything not yet started that needs a conversation (after the
+    /// handover is over), keeping `removeUser` so 8x8 frees the agent.
+    mutating func dropPending(keepingRemoveUser: Bool) {
+        let active = inFlight != nil ? Array(queue.prefix(1)) : []
+        let rest = queue.dropFirst(active.count).filter { keepingRemoveUser && $0 == .removeUser }
+        queue = active + rest
+        if inFlight == nil { retryTimer = nil; attempts = 0 }
+    }
+}

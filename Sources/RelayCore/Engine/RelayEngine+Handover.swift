@@ -1,0 +1,202 @@
+import HTTPModel
+import RelayJSON
+
+extension RelayEngine {
+    /// Starts a handover: records `requested`, builds the create-conversation
+    /// call with the transcript so far, and queues it.
+    mutating func startHandover(_ sid: SessionID, _ request: HandoverRequest, now: Int64) -> [RelayEffect] {
+        let name = request.settingsName ?? config.defaultHandover
+        guard let base = config.handovers[name] else {
+            return failImmediately(sid, reason: "no handover settings named '\(name)' are configured", now: now)
+        }
+        let settings = request.resolved(on: base)
+        guard let provider = config.providers[settings.provider] else {
+            return failImmediately(sid, reason: "handover provider '\(settings.provider)' is not configured", now: now)
+        }
+        let session = sessions[sid]!
+        let create = GatewayRequests(provider: provider).createConversation(
+            settings: settings, user: session.user, sessionID: sid, transcript: session.log.messages,
+            additionalProperties: [("copilotUrl", copilotURL(for: session, now: now)), ("relaySessionId", sid.rawValue)])
+        let handover = Handover(settings: settings)
+        sessions[sid]!.handover = handover
+        sessions[sid]!.outbox = GatewayOutbox()
+        sessions[sid]!.outbox.enqueue(.createConversation(create))
+        let event = append(sid, .handover(handover.state), now: now)
+        var effects = broadcast(sid, event)
+        effects.append(.log(LogRecord(.info, "handover requested",
+                                      ["session": sid.rawValue, "provider": settings.provider, "queue": settings.queueID])))
+        effects += pumpOutbox(sid)
+        return effects
+    }
+
+    /// The standalone copilot link 8x8 shows the agent (page in web/copilot/).
+    func copilotURL(for session: Session, now: Int64) -> String {
+        let expires = now / 1000 + Int64(config.copilotTokenTTLSeconds)
+        let token = CopilotToken.sign(sessionID: session.id, role: "agent", expiresAt: expires, secret: config.copilotSecret)
+        let userID = session.user.userId ?? session.id.rawValue
+        return config.publicURL.appending(path: "/copilot/").description
+            + "?sessionId=\(QueryString.percentEncode(session.id.rawValue))&userId=\(QueryString.percentEncode(userID))&URLToken=\(token)"
+    }
+
+    private mutating func failImmediately(_ sid: SessionID, reason: String, now: Int64) -> [RelayEffect] {
+        var handover = Handover(settings: HandoverSettings(provider: "", channelID: "", queueID: ""))
+        let actions = handover.fail(reason: reason)
+        sessions[sid]!.handover = handover
+        return [.log(LogRecord(.error, "handover impossible: \(reason)", ["session": sid.rawValue]))]
+            + apply(actions, to: sid, now: now, returnToBot: true)
+    }
+
+    mutating func cancelHandover(_ sid: SessionID, now: Int64) -> [RelayEffect] {
+        var handover = sessions[sid]!.handover!
+        var actions = handover.cancel()
+        // The create call may still be in flight: remove the user once it lands.
+        if handover.conversationID == nil, sessions[sid]!.outbox.inFlight != nil { actions.append(.removeUserFromConversation) }
+        sessions[sid]!.handover = handover
+        return apply(actions, to: sid, now: now, returnToBot: true)
+    }
+
+    /// Carries out what the handover state machine asked for.
+    mutating func apply(_ actions: [Handover.Action], to sid: SessionID, now: Int64, returnToBot: Bool) -> [RelayEffect] {
+        var effects: [RelayEffect] = []
+        for action in actions {
+            switch action {
+            case .changeState(let state):
+                effects += broadcast(sid, append(sid, .handover(state), now: now))
+                effects.append(.log(LogRecord(.info, "handover \(state.name)", logContext(sid))))
+                if state.isTerminal {
+                    sessions[sid]!.outbox.dropPending(keepingRemoveUser: true)
+                    if returnToBot { effects += askBot(sid, .handoverFinished(state), now: now) }
+                }
+            case .deliverAgentMessage(let text, let agent):
+                effects += broadcast(sid, append(sid, .message(.init(from: .agent, text: text, agentID: agent)), now: now))
+            case .deliverSystemMessage(let text):
+                effects += broadcast(sid, append(sid, .message(.init(from: .system, text: text)), now: now))
+            case .agentTyping(let active):
+                effects += broadcastEphemeral(sid, ServerFrame.typing(from: .agent, active: active))
+            case .removeUserFromConversation:
+                sessions[sid]!.outbox.enqueue(.removeUser)
+            case .ignore(let why):
+                effects.append(.log(LogRecord(.debug, "ignored: \(why)", logContext(sid))))
+            }
+        }
+        return effects + pumpOutbox(sid)
+    }
+
+    func logContext(_ sid: SessionID) -> [String: String] {
+        var context = ["session": sid.rawValue]
+        if let conversation = sessions[sid]?.handover?.conversationID { context["conversation"] = conversation }
+        return context
+    }
+
+    /// Starts the next 8x8 call of the session if none is running.
+    mutating func pumpOutbox(_ sid: SessionID) -> [RelayEffect] {
+        while let session = sessions[sid], session.outbox.isIdle, let op = session.outbox.head {
+            guard let handover = session.handover, let provider = config.providers[handover.settings.provider] else {
+                sessions[sid]!.outbox.finishHead()
+                continue
+            }
+            let requests = GatewayRequests(provider: provider)
+            let request: OutboundRequest
+            switch (op, handover.conversationID) {
+            case (.createConversation(let create), _): request = create
+            case (.sendMessage(let text, _), let conversation?): request = requests.sendMessage(conversationID: conversation, text: text)
+            case (.typing, let conversation?): request = requests.typing(conversationID: conversation)
+            case (.removeUser, let conversation?): request = requests.removeUser(conversationID: conversation)
+            case (_, nil):
+                // The conversation was never created (creation failed or was cancelled first).
+                sessions[sid]!.outbox.finishHead()
+                continue
+            }
+            let call = newCall(.gateway(sid))
+            sessions[sid]!.outbox.started(call)
+            return [.call(call, request)]
+        }
+        return []
+    }
+
+    mutating func gatewayCallCompleted(_ sid: SessionID, call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
+        guard sessions[sid]?.outbox.inFlight == call, let op = sessions[sid]!.outbox.head else { return [] }
+        var context = logContext(sid)
+        context["call"] = op.name
+        if result.isSuccess {
+            sessions[sid]!.outbox.finishHead()
+            if case .createConversation = op {
+                guard let conversation = result.jsonBody?["conversationId"]?.stringValue else {
+                    return giveUp(sid, op: op, reason: "8x8 accepted the conversation but returned no conversationId", now: now)
+                }
+                sessions[sid]!.handover!.conversationCreated(id: conversation)
+                register(conversation: conversation, for: sid)
+                context["conversation"] = conversation
+                // Cancelled or ended while the create call was in flight: leave at once.
+                if sessions[sid]!.handover!.state.isTerminal { sessions[sid]!.outbox.enqueue(.removeUser) }
+                return [.log(LogRecord(.info, "8x8 conversation created", context))] + pumpOutbox(sid)
+            }
+            return pumpOutbox(sid)
+        }
+        let reason = Self.describe(result)
+        let attempts = sessions[sid]!.outbox.attempts
+        if result.isRetryable, attempts < config.retry.maxAttempts {
+            let delay = config.retry.delayMs(afterAttempt: attempts, salt: call.rawValue)
+            let timer = newTimer(.retryGateway(sid))
+            sessions[sid]!.outbox.waitToRetry(timer)
+            context["attempt"] = String(attempts)
+            return [.log(LogRecord(.warning, "8x8 call failed (\(reason)); retrying in \(delay) ms", context)),
+                    .schedule(timer, afterMs: delay)]
+        }
+        sessions[sid]!.outbox.finishHead()
+        return giveUp(sid, op: op, reason: reason, now: now)
+    }
+
+    /// A call failed for good. Losing a create or a message ends the handover
+    /// (the user is told and is back with the bot; their messages stay in the
+    /// transcript); typing and leave notifications are best effort.
+    private mutating func giveUp(_ sid: SessionID, op: GatewayOperation, reason: String, now: Int64) -> [RelayEffect] {
+        var effects: [RelayEffect] = [.log(LogRecord(.error, "8x8 \(op.name) failed: \(reason)", logContext(sid)))]
+        switch op {
+        case .createConversation, .sendMessage:
+            guard var handover = sessions[sid]!.handover else { return effects }
+            let actions = handover.fail(reason: reason)
+            sessions[sid]!.handover = handover
+            effects += apply(actions, to: sid, now: now, returnToBot: true)
+        case .typing, .removeUser:
+            effects += pumpOutbox(sid)
+        }
+        return effects
+    }
+
+    static func describe(_ result: OutboundResult) -> String {
+        switch result {
+        case .transportError(let why): return "8x8 is unreachable: \(why)"
+        case .response(let status, let body):
+            let detail = (try? JSONValue.parse(bytes: body))?["message"]?.stringValue.map { ": \($0.prefix(200))" } ?? ""
+            return "8x8 answered \(status)\(detail)"
+        }
+    }
+
+    // MARK: Webhooks
+
+    /// `POST /webhooks/8x8`. Always answers 2xx for well-formed events (8x8
+    /// retries anything else), de-duplicating by `x-8x8-event-id`.
+    public mutating func webhook(_ request: HTTPRequest, now: Int64) -> (HTTPResponse, [RelayEffect]) {
+        let event: WebhookEvent
+        do {
+            event = try WebhookEvent.parse(body: request.body, headers: request.headers)
+        } catch {
+            return (.problem(400, code: "bad_webhook", message: error.message),
+                    [.log(LogRecord(.warning, "rejected webhook: \(error.message)"))])
+        }
+        if case .verify = event.kind { return (.json(200, ["status": "verified"]), []) }
+        if let id = event.eventID, !firstSighting(ofWebhookEvent: id) {
+            return (.json(200, ["status": "duplicate"]), [.log(LogRecord(.debug, "duplicate webhook", ["event": id]))])
+        }
+        guard let conversation = event.conversationID, let sid = sessionFor(conversation: conversation),
+              var handover = sessions[sid]?.handover, handover.conversationID == conversation
+        else {
+            return (.json(200, ["status": "ignored", "reason": "unknown conversation"]),
+                    [.log(LogRecord(.notice, "webhook for an unknown conversation", ["conversation": event.conversationID ?? "?"]))])
+        }
+        let actions = handover.apply(event.kind)
+        sessions[sid]!.handover = handover
+        return (.json(200, ["status": "accepted"]), apply(actions, to: sid, now: now, returnToBot: true))
+    }
+}

@@ -1,0 +1,248 @@
+import HTTPModel
+import RelayCrypto
+
+/// The relay's whole decision logic as one value: every input (a chat frame,
+/// a webhook, an HTTP result, a timer) is a `mutating func` that returns the
+/// effects the shell must carry out. Nothing here blocks, reads a clock or
+/// touches a socket; `now` (ms since the epoch) is passed in.
+public struct RelayEngine: Sendable {
+    public private(set) var config: RelayCoreConfig
+    public internal(set) var sessions: [SessionID: Session] = [:]
+    private var identifiers: any IdentifierSource
+    /// Which session each chat connection is attached to (nil until `hello`).
+    private var connections: [ConnectionID: SessionID?] = [:]
+    private var sessionByConversation: [String: SessionID] = [:]
+    private var pendingCalls: [CallID: PendingCall] = [:]
+    private var pendingTimers: [TimerID: PendingTimer] = [:]
+    private var webhookDedupe: RecentSet
+    private var nextCall: UInt64 = 1
+    private var nextTimer: UInt64 = 1
+
+    enum PendingCall: Sendable {
+        case gateway(SessionID)
+        case bot(SessionID)
+    }
+
+    enum PendingTimer: Sendable {
+        case retryGateway(SessionID)
+    }
+
+    public init(config: RelayCoreConfig, identifiers: any IdentifierSource = SecureIdentifiers()) {
+        self.config = config
+        self.identifiers = identifiers
+        self.webhookDedupe = RecentSet(capacity: config.webhookDedupeCapacity)
+    }
+
+    public func session(_ id: SessionID) -> Session? { sessions[id] }
+    public var connectionCount: Int { connections.count }
+
+    // MARK: Chat connections
+
+    public mutating func chatConnected(_ connection: ConnectionID) {
+        connections[connection] = .some(nil)
+    }
+
+    public mutating func chatDisconnected(_ connection: ConnectionID) {
+        if case .some(.some(let sid)) = connections.removeValue(forKey: connection) {
+            sessions[sid]?.connections.remove(connection)
+        }
+    }
+
+    /// One text frame from an end user.
+    public mutating func chatFrame(_ connection: ConnectionID, text: String, now: Int64) -> [RelayEffect] {
+        guard let attached = connections[connection] else { return [] }
+        let frame: ClientFrame
+        do {
+            frame = try ClientFrame.decode(text, limits: config.limits)
+        } catch {
+            return [.send(connection, ServerFrame.error(error))]
+        }
+        if case .hello(let hello) = frame {
+            guard attached == nil else {
+                return [.send(connection, ServerFrame.error(ChatProtocolError(.alreadyStarted, "this connection already has a session")))]
+            }
+            return self.hello(connection, hello, now: now)
+        }
+        guard let sid = attached, let session = sessions[sid] else {
+            return [.send(connection, ServerFrame.error(ChatProtocolError(.helloRequired, "send 'hello' first")))]
+        }
+        guard !session.ended else {
+            return [.send(connection, ServerFrame.error(ChatProtocolError(.sessionEnded, "this session has ended; start a new one")))]
+        }
+        switch frame {
+        case .hello: return []
+        case .message(let id, let text): return userMessage(sid, connection: connection, clientID: id, text: text, now: now)
+        case .typing(let active): return userTyping(sid, active: active, now: now)
+        case .requestHandover:
+            if session.isWithHuman {
+                return [.send(connection, ServerFrame.error(ChatProtocolError(.handoverInProgress, "a handover is already in progress")))]
+            }
+            return startHandover(sid, HandoverRequest(), now: now)
+        case .cancelHandover:
+            guard session.isWithHuman else {
+                return [.send(connection, ServerFrame.error(ChatProtocolError(.noHandover, "there is no handover to cancel")))]
+            }
+            return cancelHandover(sid, now: now)
+        case .end:
+            return endSession(sid, now: now)
+        }
+    }
+
+    private mutating func hello(_ connection: ConnectionID, _ hello: ClientFrame.Hello, now: Int64) -> [RelayEffect] {
+        if let sid = hello.sessionID {
+            guard let session = sessions[sid] else {
+                return [.send(connection, ServerFrame.error(ChatProtocolError(.unknownSession, "no session '\(sid.rawValue.prefix(64))'")))]
+            }
+            guard let token = hello.resumeToken, Crypto.constantTimeEqual(Array(token.utf8), Array(session.resumeToken.utf8)) else {
+                return [.send(connection, ServerFrame.error(ChatProtocolError(.badResumeToken, "resumeToken does not match this session")))]
+            }
+            attach(connection, to: sid)
+            let after = hello.lastSeq ?? 0
+            var effects: [RelayEffect] = [
+                .send(connection, ServerFrame.welcome(sessionID: sid, resumeToken: session.resumeToken, resumed: true,
+                                                      lastSeq: session.log.lastSeq, handover: session.handover?.state))
+            ]
+            effects += session.log.events(after: after).map { .send(connection, ServerFrame.event($0)) }
+            return effects
+        }
+        let sid = identifiers.newSessionID()
+        let session = Session(id: sid, resumeToken: identifiers.newSecret(), user: hello.user)
+        sessions[sid] = session
+        attach(connection, to: sid)
+        var effects: [RelayEffect] = [
+            .send(connection, ServerFrame.welcome(sessionID: sid, resumeToken: session.resumeToken, resumed: false, lastSeq: 0, handover: nil)),
+            .log(LogRecord(.info, "session started", ["session": sid.rawValue])),
+        ]
+        effects += askBot(sid, .sessionStarted(hello.user), now: now)
+        return effects
+    }
+
+    private mutating func attach(_ connection: ConnectionID, to sid: SessionID) {
+        connections[connection] = .some(sid)
+        sessions[sid]?.connections.insert(connection)
+    }
+
+    private mutating func userMessage(_ sid: SessionID, connection: ConnectionID, clientID: String, text: String, now: Int64) -> [RelayEffect] {
+        // A retransmission (e.g. after a reconnect) is acknowledged again, never stored or relayed twice.
+        if let seq = sessions[sid]!.log.seq(forClientID: clientID) {
+            return [.send(connection, ServerFrame.ack(id: clientID, seq: seq))]
+        }
+        let event = append(sid, .message(.init(from: .user, text: text, clientID: clientID)), now: now)
+        var effects: [RelayEffect] = [.send(connection, ServerFrame.ack(id: clientID, seq: event.seq))]
+        effects += broadcast(sid, event)
+        if sessions[sid]!.isWithHuman {
+            sessions[sid]!.outbox.enqueue(.sendMessage(text: text, seq: event.seq))
+            effects += pumpOutbox(sid)
+        } else {
+            effects += askBot(sid, .userMessage(text), now: now)
+        }
+        return effects
+    }
+
+    private mutating func userTyping(_ sid: SessionID, active: Bool, now: Int64) -> [RelayEffect] {
+        // 8x8 only has "is typing"; the agent's indicator expires by itself.
+        guard active, sessions[sid]!.isWithHuman, now - sessions[sid]!.lastTypingSentMs >= 3_000 else { return [] }
+        sessions[sid]!.lastTypingSentMs = now
+        sessions[sid]!.outbox.enqueue(.typing)
+        return pumpOutbox(sid)
+    }
+
+    private mutating func endSession(_ sid: SessionID, now: Int64) -> [RelayEffect] {
+        var effects: [RelayEffect] = []
+        if var handover = sessions[sid]!.handover {
+            let actions = handover.userEnded()
+            sessions[sid]!.handover = handover
+            effects += apply(actions, to: sid, now: now, returnToBot: false)
+        }
+        let event = append(sid, .message(.init(from: .system, text: "The chat has ended.")), now: now)
+        effects += broadcast(sid, event)
+        sessions[sid]!.ended = true
+        effects += sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .close($0, code: CloseCode.normal, reason: "chat ended") }
+        effects.append(.log(LogRecord(.info, "session ended by user", ["session": sid.rawValue])))
+        return effects
+    }
+
+    // MARK: Helpers shared by the extensions
+
+    /// Appends to the session log and returns the stored event.
+    mutating func append(_ sid: SessionID, _ kind: SessionEvent.Kind, now: Int64) -> SessionEvent {
+        sessions[sid]!.log.append(kind, ts: now)
+    }
+
+    /// Sends a stored event to every connection of the session.
+    func broadcast(_ sid: SessionID, _ event: SessionEvent) -> [RelayEffect] {
+        let text = ServerFrame.event(event)
+        return sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .send($0, text) }
+    }
+
+    func broadcastEphemeral(_ sid: SessionID, _ text: String) -> [RelayEffect] {
+        sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .send($0, text) }
+    }
+
+    mutating func newCall(_ purpose: PendingCall) -> CallID {
+        let id = CallID(nextCall)
+        nextCall += 1
+        pendingCalls[id] = purpose
+        return id
+    }
+
+    mutating func newTimer(_ purpose: PendingTimer) -> TimerID {
+        let id = TimerID(nextTimer)
+        nextTimer += 1
+        pendingTimers[id] = purpose
+        return id
+    }
+
+    mutating func takeCall(_ id: CallID) -> PendingCall? { pendingCalls.removeValue(forKey: id) }
+    mutating func takeTimer(_ id: TimerID) -> PendingTimer? { pendingTimers.removeValue(forKey: id) }
+
+    mutating func register(conversation: String, for sid: SessionID) { sessionByConversation[conversation] = sid }
+    func sessionFor(conversation: String) -> SessionID? { sessionByConversation[conversation] }
+    mutating func firstSighting(ofWebhookEvent id: String) -> Bool { webhookDedupe.insert(id) }
+
+    // MARK: Outcomes of calls and timers
+
+    /// An HTTP call made for the core has finished.
+    public mutating func callCompleted(_ call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
+        switch takeCall(call) {
+        case .gateway(let sid): return gatewayCallCompleted(sid, call: call, result: result, now: now)
+        case .bot(let sid): return botCallCompleted(sid, result: result, now: now)
+        case nil: return [.log(LogRecord(.warning, "result for an unknown call", ["call": call.description]))]
+        }
+    }
+
+    public mutating func timerFired(_ timer: TimerID, now: Int64) -> [RelayEffect] {
+        switch takeTimer(timer) {
+        case .retryGateway(let sid):
+            guard sessions[sid]?.outbox.retryTimer == timer else { return [] }  // superseded (e.g. cancelled)
+            sessions[sid]!.outbox.retryDue()
+            return pumpOutbox(sid)
+        case nil:
+            return []
+        }
+    }
+}
+
+/// A bounded set remembering the most recent insertions (webhook event ids).
+struct RecentSet: Sendable {
+    private var members: Set<String> = []
+    private var order: [String] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Inserts `id`; false when it was already present.
+    mutating func insert(_ id: String) -> Bool {
+        guard !members.contains(id) else { return false }
+        if order.count < capacity {
+            order.append(id)
+        } else {
+            members.remove(order[head])
+            order[head] = id
+            head = (head + 1) % capacity
+        }
+        members.insert(id)
+        return true
+    }
+}

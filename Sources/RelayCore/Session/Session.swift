@@ -1,0 +1,26 @@
+/// One end user's conversation: identity, its event log, the current (or last)
+/// handover, the connections watching it and its queue of 8x8 calls.
+public struct Session: Equatable, Sendable {
+    public let id: SessionID
+    /// Proves the right to resume; compared in constant time.
+    public let resumeToken: String
+    public var user: UserInfo
+    public var log = SessionLog()
+    /// The handover in progress, or the last one (terminal) once back with the bot.
+    public var handover: Handover?
+    public var connections: Set<ConnectionID> = []
+    public var outbox = GatewayOutbox()
+    /// After `end` the session only replays; it accepts nothing new.
+    public var ended = false
+    /// Throttles typing notifications to 8x8.
+    var lastTypingSentMs: Int64 = .min
+
+    public init(id: SessionID, resumeToken: String, user: UserInfo) {
+        self.id = id
+        self.resumeToken = resumeToken
+        self.user = user
+    }
+
+    /// True while a human (or the queue) owns the conversation; the bot is silent.
+    public var isWithHuman: Bool { handover.map { !$0.state.isTerminal } ?? false }
+}

@@ -1,0 +1,51 @@
+import CLWS
+import HTTPModel
+
+/// The lws callback of protocol 0: every plain HTTP request. `user` is the
+/// per-session data: 8 bytes holding the current transaction id.
+func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                        _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+    guard let loop = ServiceLoop.from(wsi), let wsi else { return lws_callback_http_dummy(wsi, reason, user, input, length) }
+    switch reason {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        // A WebSocket upgrade that matched no subprotocol lands here: refuse it.
+        return 1
+
+    case LWS_CALLBACK_HTTP:
+        guard let user, let transaction = loop.beginTransaction(wsi) else { return -1 }
+        let id = loop.newID()
+        user.storeBytes(of: id, as: UInt64.self)
+        loop.transactions[id] = transaction
+        let declared = transaction.headers["content-length"].flatMap { Int($0) } ?? 0
+        if declared > loop.options.maxBodyBytes {
+            return loop.respond(wsi, transaction, .problem(413, code: "body_too_large",
+                                                           message: "request body over \(loop.options.maxBodyBytes) bytes"))
+        }
+        // Without a body there is nothing more to wait for.
+        if declared == 0 { return loop.respond(wsi, transaction, loop.dispatch(transaction)) }
+        return 0
+
+    case LWS_CALLBACK_HTTP_BODY:
+        guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
+        if transaction.body.count + length > loop.options.maxBodyBytes { return -1 }
+        if let input, length > 0 { transaction.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length)) }
+        return 0
+
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
+        return loop.respond(wsi, transaction, loop.dispatch(transaction))
+
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return 0 }
+        let result = loop.writeBody(wsi, transaction)
+        if transaction.response == nil { loop.transactions.removeValue(forKey: user.load(as: UInt64.self)) }
+        return result
+
+    case LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if let user { loop.transactions.removeValue(forKey: user.load(as: UInt64.self)) }
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+}

@@ -1,0 +1,71 @@
+import CLWS
+import RelayCore
+
+/// The lws callback of every WebSocket endpoint (shaped like lws's
+/// protocol_lws_minimal.c: one switch over the reasons we care about).
+/// `user` is the per-session data: 8 bytes holding our connection id.
+func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                       _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+    guard let loop = ServiceLoop.from(wsi), let wsi else { return lws_callback_http_dummy(wsi, reason, user, input, length) }
+    switch reason {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        // Each subprotocol lives on exactly one path; anything else is refused before the upgrade.
+        guard let endpoint = loop.endpoint(for: wsi) else { return 1 }
+        return loop.requestPath(wsi, token: WSI_TOKEN_GET_URI) == endpoint.path ? 0 : 1
+
+    case LWS_CALLBACK_ESTABLISHED:
+        guard let endpoint = loop.endpoint(for: wsi), let user else { return -1 }
+        let id = loop.newID()
+        user.storeBytes(of: id, as: UInt64.self)
+        let connection = WebSocketConnection(id: ConnectionID(id), wsi: wsi, endpoint: endpoint)
+        loop.webSockets[id] = connection
+        endpoint.opened(connection.id)
+        return 0
+
+    case LWS_CALLBACK_RECEIVE:
+        guard let user, let ws = loop.webSockets[user.load(as: UInt64.self)] else { return -1 }
+        return loop.receive(ws, input: input, length: length)
+
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        guard let user, let ws = loop.webSockets[user.load(as: UInt64.self)] else { return 0 }
+        return loop.writeNext(ws)
+
+    case LWS_CALLBACK_CLOSED:
+        guard let user, let ws = loop.webSockets.removeValue(forKey: user.load(as: UInt64.self)) else { return 0 }
+        ws.endpoint.closed(ws.id)
+        return 0
+
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+}
+
+extension ServiceLoop {
+    func endpoint(for wsi: OpaquePointer) -> WebSocketEndpoint? {
+        guard let proto = lws_get_protocol(wsi), let name = proto.pointee.name else { return nil }
+        return endpoints[String(cString: name)]
+    }
+
+    /// Reassembles fragmented messages and enforces the size limit. lws has
+    /// already validated UTF-8 (LWS_SERVER_OPTION_VALIDATE_UTF8 → 1007).
+    func receive(_ ws: WebSocketConnection, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+        if ws.closing { return 0 }
+        if lws_frame_is_binary(ws.wsi) != 0 {
+            closeNow(ws, code: 1003, reason: "binary frames are not supported")
+            return 0
+        }
+        if ws.incoming.count + length > options.maxMessageBytes {
+            var reason = Array("message larger than \(options.maxMessageBytes) bytes".utf8)
+            lws_close_reason(ws.wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
+            return -1
+        }
+        if let input, length > 0 {
+            ws.incoming.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+        }
+        guard lws_is_final_fragment(ws.wsi) != 0, lws_remaining_packet_payload(ws.wsi) == 0 else { return 0 }
+        let text = String(decoding: ws.incoming, as: UTF8.self)
+        ws.incoming.removeAll(keepingCapacity: ws.incoming.capacity <= 16_384)
+        ws.endpoint.received(ws.id, text: text)
+        return 0
+    }
+}

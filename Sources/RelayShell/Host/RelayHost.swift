@@ -1,0 +1,91 @@
+import HTTPModel
+import Logging
+import RelayCore
+import RelayJSON
+
+/// Hosts the core on the service loop: translates socket events into
+/// ``RelayEngine`` inputs and executes the effects it returns.
+public final class RelayHost: WebSocketEndpoint, HTTPHandler {
+    public let subprotocol = "handover.chat.v1"
+    public let path = "/ws/chat"
+    private let loop: ServiceLoop
+    private var engine: RelayEngine
+    private let logger: Logger
+    private let info: JSONValue
+
+    /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
+    public init(loop: ServiceLoop, engine: RelayEngine, logger: Logger, info: JSONValue) {
+        self.loop = loop
+        self.engine = engine
+        self.logger = logger
+        self.info = info
+    }
+
+    // MARK: WebSocketEndpoint
+
+    public func opened(_ connection: ConnectionID) { engine.chatConnected(connection) }
+
+    public func received(_ connection: ConnectionID, text: String) {
+        execute(engine.chatFrame(connection, text: text, now: LoopClock.wallMs()))
+    }
+
+    public func closed(_ connection: ConnectionID) { engine.chatDisconnected(connection) }
+
+    // MARK: HTTPHandler
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse? {
+        switch (request.method, request.path) {
+        case ("POST", "/webhooks/8x8"):
+            let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
+            execute(effects)
+            return response
+        case (_, "/webhooks/8x8"):
+            return .problem(405, code: "method_not_allowed", message: "use POST")
+        case ("GET", "/healthz"):
+            return .json(200, ["status": "ok"])
+        case ("GET", "/api/info"):
+            return .json(200, info)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Effects
+
+    /// Carries out the core's effects in order. Completions and timers feed
+    /// their outcome back into the engine, which may produce more effects.
+    func execute(_ effects: [RelayEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let connection, let text):
+                loop.send(connection, text)
+            case .close(let connection, let code, let reason):
+                loop.close(connection, code: code, reason: reason)
+            case .call(let id, let request):
+                logger.debug("outbound call", metadata: ["call": "\(id)", "request": "\(request.logDescription)"])
+                loop.call(request) { [unowned self] result in
+                    self.execute(self.engine.callCompleted(id, result: result, now: LoopClock.wallMs()))
+                }
+            case .schedule(let timer, let afterMs):
+                loop.schedule(afterMs: afterMs) { [unowned self] in
+                    self.execute(self.engine.timerFired(timer, now: LoopClock.wallMs()))
+                }
+            case .log(let record):
+                logger.log(level: record.level.swiftLogLevel, "\(record.message)",
+                           metadata: record.metadata.mapValues { Logger.MetadataValue.string($0) })
+            }
+        }
+    }
+}
+
+extension LogRecord.Level {
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}

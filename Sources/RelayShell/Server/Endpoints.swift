@@ -1,0 +1,21 @@
+import HTTPModel
+import RelayCore
+
+/// Something that answers HTTP requests synchronously on the service loop.
+/// Handlers are asked in order; the first non-nil response wins.
+public protocol HTTPHandler: AnyObject {
+    func handle(_ request: HTTPRequest) -> HTTPResponse?
+}
+
+/// A WebSocket subprotocol served at one path.
+/// - Important: every method is called on the service-loop thread; implementations
+///   must not block and may call back into ``ServiceLoop`` directly.
+public protocol WebSocketEndpoint: AnyObject {
+    /// The `Sec-WebSocket-Protocol` name, e.g. `handover.chat.v1`.
+    var subprotocol: String { get }
+    /// The only path this subprotocol may be opened on, e.g. `/ws/chat`.
+    var path: String { get }
+    func opened(_ connection: ConnectionID)
+    func received(_ connection: ConnectionID, text: String)
+    func closed(_ connection: ConnectionID)
+}

@@ -1,0 +1,147 @@
+import CLWS
+import HTTPModel
+
+/// One HTTP request/response on a (possibly keep-alive) server connection.
+final class HTTPTransaction {
+    let method: String
+    let path: String
+    let query: [String: String]
+    let headers: [String: String]
+    var body: [UInt8] = []
+    var response: HTTPResponse?
+    var bodyOffset = 0
+
+    init(method: String, path: String, query: [String: String], headers: [String: String]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+    }
+
+    var request: HTTPRequest { HTTPRequest(method: method, path: path, query: query, headers: headers, body: body) }
+}
+
+extension ServiceLoop {
+    /// Request headers the handlers may read. lws only keeps headers it knows
+    /// or that we ask for by name, so the list is explicit.
+    static let customHeaders = [
+        "x-api-key", "x-8x8-tenant", "x-8x8-tenant-id", "x-8x8-customer-id", "x-8x8-event-id",
+        "x-8x8-transmission-time", "x-8x8-retry", "x-8x8-signature",
+    ]
+
+    static let knownHeaders: [(String, lws_token_indexes)] = [
+        ("content-type", WSI_TOKEN_HTTP_CONTENT_TYPE), ("content-length", WSI_TOKEN_HTTP_CONTENT_LENGTH),
+        ("authorization", WSI_TOKEN_HTTP_AUTHORIZATION), ("origin", WSI_TOKEN_ORIGIN), ("host", WSI_TOKEN_HOST),
+        ("user-agent", WSI_TOKEN_HTTP_USER_AGENT), ("accept", WSI_TOKEN_HTTP_ACCEPT),
+    ]
+
+    static let methodTokens: [(String, lws_token_indexes)] = [
+        ("GET", WSI_TOKEN_GET_URI), ("POST", WSI_TOKEN_POST_URI), ("PUT", WSI_TOKEN_PUT_URI),
+        ("PATCH", WSI_TOKEN_PATCH_URI), ("DELETE", WSI_TOKEN_DELETE_URI), ("OPTIONS", WSI_TOKEN_OPTIONS_URI),
+        ("HEAD", WSI_TOKEN_HEAD_URI),
+    ]
+
+    func header(_ wsi: OpaquePointer, token: lws_token_indexes) -> String? {
+        let length = Int(lws_hdr_total_length(wsi, token))
+        guard length > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func customHeader(_ wsi: OpaquePointer, name: String) -> String? {
+        let key = name + ":"
+        let length = Int(lws_hdr_custom_length(wsi, key, Int32(key.utf8.count)))
+        guard length > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_custom_copy(wsi, &buffer, Int32(buffer.count), key, Int32(key.utf8.count)) >= 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func requestPath(_ wsi: OpaquePointer, token: lws_token_indexes) -> String? { header(wsi, token: token) }
+
+    /// Reads method, path, query and headers of the request on `wsi`.
+    func beginTransaction(_ wsi: OpaquePointer) -> HTTPTransaction? {
+        guard let (method, path) = Self.methodTokens.lazy.compactMap({ (name, token) in
+            self.header(wsi, token: token).map { (name, $0) }
+        }).first else { return nil }
+        var headers: [String: String] = [:]
+        for (name, token) in Self.knownHeaders { headers[name] = header(wsi, token: token) }
+        for name in Self.customHeaders { headers[name] = customHeader(wsi, name: name) }
+        return HTTPTransaction(method: method, path: path, query: queryArguments(wsi), headers: headers)
+    }
+
+    /// lws splits the query into fragments and URL-decodes each one.
+    private func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
+        var query: [String: String] = [:]
+        var index: Int32 = 0
+        var buffer = [CChar](repeating: 0, count: 2048)
+        while true {
+            let n = lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index)
+            guard n > 0 else { break }
+            let pair = String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            index += 1
+        }
+        return query
+    }
+
+    func dispatch(_ transaction: HTTPTransaction) -> HTTPResponse {
+        let request = transaction.request
+        for handler in httpHandlers {
+            if let response = handler.handle(request) { return response }
+        }
+        return .problem(404, code: "not_found", message: "no route for \(request.method) \(request.path.prefix(200))")
+    }
+
+    /// Writes status and headers now, the body from HTTP_WRITEABLE.
+    func respond(_ wsi: OpaquePointer, _ transaction: HTTPTransaction, _ response: HTTPResponse) -> Int32 {
+        transaction.response = response
+        transaction.bodyOffset = 0
+        let pre = clws_pre()
+        var buffer = [UInt8](repeating: 0, count: pre + 4096)
+        return buffer.withUnsafeMutableBufferPointer { b -> Int32 in
+            let start = b.baseAddress! + pre
+            var p: UnsafeMutablePointer<UInt8>? = start
+            let end = b.baseAddress! + b.count - 1
+            if lws_add_http_common_headers(wsi, UInt32(response.status), response.contentType, lws_filepos_t(response.body.count), &p, end) != 0 {
+                return -1
+            }
+            var extra = response.headers
+            extra["cache-control"] = extra["cache-control"] ?? "no-store"
+            extra["x-content-type-options"] = "nosniff"
+            for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
+                let bytes = Array(value.utf8)
+                if lws_add_http_header_by_name(wsi, name + ":", bytes, Int32(bytes.count), &p, end) != 0 { return -1 }
+            }
+            if lws_finalize_write_http_header(wsi, start, &p, end) != 0 { return -1 }
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+    }
+
+    /// Writes the next body chunk; completes the transaction (keep-alive) at the end.
+    func writeBody(_ wsi: OpaquePointer, _ transaction: HTTPTransaction) -> Int32 {
+        guard let response = transaction.response else { return 0 }
+        let remaining = response.body.count - transaction.bodyOffset
+        if remaining > 0 {
+            let chunk = min(remaining, 16_384)
+            let final = chunk == remaining
+            let pre = clws_pre()
+            var buffer = [UInt8](repeating: 0, count: pre + chunk)
+            buffer.replaceSubrange(pre..<(pre + chunk), with: response.body[transaction.bodyOffset..<(transaction.bodyOffset + chunk)])
+            let written = buffer.withUnsafeMutableBufferPointer { b in
+                lws_write(wsi, b.baseAddress! + pre, chunk, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
+            }
+            if written < chunk { return -1 }
+            transaction.bodyOffset += chunk
+            if !final {
+                lws_callback_on_writable(wsi)
+                return 0
+            }
+        }
+        transaction.response = nil
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    }
+}

@@ -1,0 +1,189 @@
+import CLWS
+import HTTPModel
+import Logging
+import RelayCore
+
+/// The one libwebsockets service loop of the process: it serves HTTP and
+/// WebSocket on one port, makes outbound HTTP(S) calls and runs timers, all on
+/// the thread that calls ``run()``.
+///
+/// - Important: not thread-safe by design (lws is single-threaded per service
+///   thread). Every method except ``stop()`` must be called on the loop thread,
+///   i.e. from a handler, an endpoint, a completion or a timer.
+public final class ServiceLoop {
+    public struct Options: Sendable {
+        public var port: Int
+        /// Interface or address to bind; nil binds all interfaces.
+        public var bindAddress: String?
+        /// Largest WebSocket message accepted (1009 beyond it).
+        public var maxMessageBytes: Int
+        /// Largest HTTP request body accepted (413 beyond it).
+        public var maxBodyBytes: Int
+        /// Frames queued for a slow WebSocket reader before it is dropped.
+        public var maxQueuedBytesPerConnection: Int
+
+        public init(port: Int = 8080, bindAddress: String? = nil, maxMessageBytes: Int = 65_536, maxBodyBytes: Int = 1 << 20,
+                    maxQueuedBytesPerConnection: Int = 4 << 20) {
+            self.port = port
+            self.bindAddress = bindAddress
+            self.maxMessageBytes = maxMessageBytes
+            self.maxBodyBytes = maxBodyBytes
+            self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+        }
+    }
+
+    public let options: Options
+    public let logger: Logger
+    var context: OpaquePointer?
+    var httpHandlers: [HTTPHandler] = []
+    var endpoints: [String: WebSocketEndpoint] = [:]
+    var webSockets: [UInt64: WebSocketConnection] = [:]
+    var transactions: [UInt64: HTTPTransaction] = [:]
+    var calls: [UInt64: OutboundCall] = [:]
+    private var timers = TimerQueue()
+    private var timerActions: [UInt64: () -> Void] = [:]
+    private var nextID: UInt64 = 1
+    /// C storage lws keeps pointers into: must outlive the context.
+    private var protocols: UnsafeMutablePointer<lws_protocols>?
+    private var cStrings: [UnsafeMutablePointer<CChar>] = []
+    private let wakeup: UnsafeMutablePointer<lws_sorted_usec_list_t>
+    private var wakeupDeadline: UInt64?
+    /// Set from any thread (signal handler) by ``stop()``.
+    nonisolated(unsafe) private var stopRequested = false
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+        wakeup = .allocate(capacity: 1)
+        wakeup.initialize(to: lws_sorted_usec_list_t())
+    }
+
+    deinit {
+        if let context { lws_context_destroy(context) }
+        protocols?.deallocate()
+        cStrings.forEach { free($0) }
+        wakeup.deallocate()
+    }
+
+    public func addHTTPHandler(_ handler: HTTPHandler) { httpHandlers.append(handler) }
+    public func addEndpoint(_ endpoint: WebSocketEndpoint) { endpoints[endpoint.subprotocol] = endpoint }
+
+    func newID() -> UInt64 {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        cStrings.append(p)
+        return p
+    }
+
+    /// Creates the lws context and starts listening.
+    public func start() throws(StartError) {
+        lws_set_log_level(Int32(LLL_ERR), nil)
+        // Protocol 0 serves plain HTTP; then one per WebSocket endpoint; then the HTTP client; then the terminator.
+        let names = endpoints.keys.sorted()
+        let list = UnsafeMutablePointer<lws_protocols>.allocate(capacity: names.count + 3)
+        var index = 0
+        func add(_ name: String, _ callback: LWSCallback, pss: Int, rx: Int) {
+            var proto = lws_protocols()
+            proto.name = UnsafePointer(cString(name))
+            proto.callback = callback
+            proto.per_session_data_size = pss
+            proto.rx_buffer_size = rx
+            (list + index).initialize(to: proto)
+            index += 1
+        }
+        add("http", httpServerCallback, pss: MemoryLayout<UInt64>.size, rx: 0)
+        for name in names { add(name, webSocketCallback, pss: MemoryLayout<UInt64>.size, rx: 16_384) }
+        add(OutboundCall.protocolName, httpClientCallback, pss: 0, rx: 0)
+        (list + index).initialize(to: lws_protocols())
+        protocols = list
+
+        var info = lws_context_creation_info()
+        info.port = Int32(options.port)
+        info.iface = options.bindAddress.map { UnsafePointer(cString($0)) }
+        info.protocols = UnsafePointer(list)
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+        // The context's user pointer is how C callbacks find this object again; the
+        // loop owns the context, so an unretained reference cannot dangle.
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.timeout_secs = 20
+        ServiceLoop.current = self
+        context = lws_create_context(&info)
+        guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)") }
+    }
+
+    /// The C signature of an lws protocol callback.
+    typealias LWSCallback = @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32
+
+    public struct StartError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Serves until ``stop()``.
+    public func run() {
+        while !stopRequested {
+            if lws_service(context, 0) < 0 { break }
+        }
+    }
+
+    /// Ends ``run()``. Safe from any thread or a signal handler: it only sets a
+    /// flag and wakes the loop through lws's own pipe.
+    public func stop() {
+        stopRequested = true
+        if let context { lws_cancel_service(context) }
+    }
+
+    /// Stops the loop of this process, if one runs: for signal handlers, which
+    /// cannot capture context.
+    public static func stopCurrent() { current?.stop() }
+
+    // MARK: Timers
+
+    /// Runs `action` on the loop after `afterMs` milliseconds.
+    public func schedule(afterMs: Int, _ action: @escaping () -> Void) {
+        let id = newID()
+        timerActions[id] = action
+        timers.insert(deadline: LoopClock.monotonicMs() + UInt64(max(0, afterMs)), id: id)
+        rearmWakeup()
+    }
+
+    /// Keeps exactly one lws timer armed, for the earliest deadline.
+    private func rearmWakeup() {
+        guard let earliest = timers.earliest, let context else { return }
+        if let armed = wakeupDeadline, armed <= earliest { return }
+        wakeupDeadline = earliest
+        let now = LoopClock.monotonicMs()
+        let delayUs = earliest > now ? Int64(earliest - now) * 1000 : 0
+        lws_sul_schedule(context, 0, wakeup, serviceLoopWakeup, delayUs)
+    }
+
+    func timersDue() {
+        wakeupDeadline = nil
+        for id in timers.popDue(now: LoopClock.monotonicMs()) {
+            timerActions.removeValue(forKey: id)?()
+        }
+        rearmWakeup()
+    }
+}
+
+/// lws timer callback. It gets only the sul pointer, and there is one armed
+/// sul per process, so it reaches the loop through ``ServiceLoop/current``.
+private func serviceLoopWakeup(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
+    ServiceLoop.current?.timersDue()
+}
+
+extension ServiceLoop {
+    /// The loop serving this process. lws sul callbacks carry no user pointer,
+    /// and there is exactly one loop per process, so a global is the honest shape.
+    nonisolated(unsafe) static var current: ServiceLoop?
+
+    /// Recovers the loop from a wsi inside a C callback.
+    static func from(_ wsi: OpaquePointer?) -> ServiceLoop? {
+        guard let wsi, let user = lws_context_user(lws_get_context(wsi)) else { return nil }
+        return Unmanaged<ServiceLoop>.fromOpaque(user).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,95 @@
+import CLWS
+import RelayCore
+
+/// One open WebSocket: its outgoing frame queue (written one frame per
+/// WRITEABLE callback, as lws requires) and its partial incoming message.
+final class WebSocketConnection {
+    let id: ConnectionID
+    let wsi: OpaquePointer
+    let endpoint: WebSocketEndpoint
+    private(set) var outgoing: [[UInt8]] = []
+    private var outgoingHead = 0
+    private(set) var queuedBytes = 0
+    var incoming: [UInt8] = []
+    /// Close after the queue drains, with this code and reason.
+    var pendingClose: (code: UInt16, reason: String)?
+    /// Drop frames that arrive after we decided to close.
+    var closing = false
+
+    init(id: ConnectionID, wsi: OpaquePointer, endpoint: WebSocketEndpoint) {
+        self.id = id
+        self.wsi = wsi
+        self.endpoint = endpoint
+    }
+
+    func enqueue(_ text: String) {
+        let bytes = Array(text.utf8)
+        queuedBytes += bytes.count
+        outgoing.append(bytes)
+    }
+
+    var hasOutgoing: Bool { outgoingHead < outgoing.count }
+
+    func dequeue() -> [UInt8]? {
+        guard hasOutgoing else { return nil }
+        let frame = outgoing[outgoingHead]
+        outgoingHead += 1
+        queuedBytes -= frame.count
+        // Compact now and then instead of removeFirst() per frame (O(n) each).
+        if outgoingHead > 64, outgoingHead * 2 > outgoing.count {
+            outgoing.removeFirst(outgoingHead)
+            outgoingHead = 0
+        }
+        return frame
+    }
+}
+
+extension ServiceLoop {
+    /// Queues one text frame. Unknown (already closed) connections are ignored:
+    /// the core may still address a connection whose close is in flight.
+    public func send(_ connection: ConnectionID, _ text: String) {
+        guard let ws = webSockets[connection.rawValue], !ws.closing else { return }
+        ws.enqueue(text)
+        if ws.queuedBytes > options.maxQueuedBytesPerConnection {
+            logger.warning("closing slow WebSocket reader", metadata: ["connection": "\(connection)", "queuedBytes": "\(ws.queuedBytes)"])
+            closeNow(ws, code: 1008, reason: "too slow: outgoing queue full")
+            return
+        }
+        lws_callback_on_writable(ws.wsi)
+    }
+
+    /// Closes after every queued frame has been written.
+    public func close(_ connection: ConnectionID, code: UInt16, reason: String) {
+        guard let ws = webSockets[connection.rawValue], ws.pendingClose == nil else { return }
+        ws.pendingClose = (code, reason)
+        lws_callback_on_writable(ws.wsi)
+    }
+
+    /// Closes without draining (protocol violations, slow readers).
+    func closeNow(_ ws: WebSocketConnection, code: UInt16, reason: String) {
+        ws.closing = true
+        ws.pendingClose = (code, reason)
+        lws_callback_on_writable(ws.wsi)
+    }
+
+    /// Writes the next frame. Returns -1 when lws should close the connection.
+    func writeNext(_ ws: WebSocketConnection) -> Int32 {
+        if !ws.closing, let frame = ws.dequeue() {
+            let pre = clws_pre()
+            var buffer = [UInt8](repeating: 0, count: pre + frame.count)
+            buffer.replaceSubrange(pre..<(pre + frame.count), with: frame)
+            let written = buffer.withUnsafeMutableBufferPointer { b in
+                lws_write(ws.wsi, b.baseAddress! + pre, frame.count, LWS_WRITE_TEXT)
+            }
+            if written < frame.count { return -1 }
+            if ws.hasOutgoing || ws.pendingClose != nil { lws_callback_on_writable(ws.wsi) }
+            return 0
+        }
+        if let close = ws.pendingClose {
+            var reason = Array(close.reason.utf8.prefix(120))
+            lws_close_reason(ws.wsi, lws_close_status(rawValue: UInt32(close.code)), &reason, reason.count)
+            return -1
+        }
+        return 0
+    }
+}

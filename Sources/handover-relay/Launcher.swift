@@ -1,0 +1,135 @@
+import ArgumentParser
+import ChatGatewaySimulator
+import Foundation
+import HTTPModel
+import Logging
+import RelayCore
+import RelayCrypto
+import RelayJSON
+import RelayShell
+
+/// Turns options into a running relay: settings, logging, the service loop
+/// with its handlers, the simulator when no 8x8 provider is configured, and
+/// signal handling. Everything after start-up happens on the loop.
+struct Launcher {
+    let options: RelayOptions
+    let forceSimulator: Bool
+
+    /// The simulator's fixed credentials: it is a local stand-in, not a secret.
+    static let simulatorAPIKey = "simulator-api-key"
+    static let simulatorTenant = "demo-tenant"
+
+    func run() throws {
+        var settings: RelaySettings
+        do {
+            settings = try loadSettings()
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
+        let logger = makeLogger(level: settings.logLevel)
+        let simulatorMode = forceSimulator || settings.usesSimulator
+        if simulatorMode { configureSimulator(&settings) }
+        guard FileManager.default.fileExists(atPath: settings.webRoot + "/index.html") else {
+            throw ValidationError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
+        }
+
+        let loop = ServiceLoop(
+            options: .init(port: settings.port, bindAddress: settings.bindAddress, maxMessageBytes: settings.maxMessageBytes),
+            logger: logger)
+        let info: JSONValue = [
+            "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),
+            "agentConsoleUrl": simulatorMode ? "/agent-console/" : .null,
+        ]
+        let relay = RelayHost(loop: loop, engine: RelayEngine(config: settings.core), logger: logger, info: info)
+        loop.addEndpoint(relay)
+        loop.addHTTPHandler(relay)
+        if simulatorMode {
+            let simulator = SimulatorHost(loop: loop, settings: simulatorSettings(settings))
+            loop.addEndpoint(simulator)
+            loop.addHTTPHandler(simulator)
+        }
+        loop.addHTTPHandler(StaticFiles(root: settings.webRoot))
+        do {
+            try loop.start()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        installSignalHandlers()
+        printBanner(settings, simulator: simulatorMode)
+        loop.run()
+        logger.notice("stopped")
+    }
+
+    private func loadSettings() throws -> RelaySettings {
+        var file: JSONValue?
+        if let path = options.config {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(key: "config", problem: "cannot read file '\(path)'")
+            }
+            do { file = try JSONValue.parse(bytes: Array(data)) } catch {
+                throw ConfigError(key: "config", problem: "file '\(path)' is not valid JSON (\(error))")
+            }
+        }
+        var settings = try RelaySettings.load(file: file, overrides: options.overrides(environment: ProcessInfo.processInfo.environment))
+        if let script = settings.botScriptPath {
+            guard let data = FileManager.default.contents(atPath: script), let json = try? JSONValue.parse(bytes: Array(data)) else {
+                throw ConfigError(key: "bot-script", problem: "cannot read '\(script)' as JSON")
+            }
+            settings.core.bot = .rules(try RuleBotScript.parse(json))
+        }
+        if settings.core.copilotSecret == RelayCoreConfig().copilotSecret {
+            // No secret configured: links stay valid until restart (persisted secrets come with the copilot page).
+            settings.core.copilotSecret = Crypto.randomBytes(32)
+        }
+        if options.publicURL == nil, ProcessInfo.processInfo.environment["RELAY_PUBLIC_URL"] == nil, options.config == nil {
+            settings.core.publicURL = HTTPURL("http://localhost:\(settings.port)")!
+        }
+        return settings
+    }
+
+    /// Points the default handover at the embedded simulator.
+    private func configureSimulator(_ settings: inout RelaySettings) {
+        let base = HTTPURL("http://127.0.0.1:\(settings.port)/sim")!
+        settings.core.providers = ["default": GatewayProvider(name: "default", baseURL: base, apiKey: Self.simulatorAPIKey,
+                                                              tenant: Self.simulatorTenant)]
+        let properties = settings.core.handovers["default"]?.properties ?? .object([:])
+        settings.core.handovers = ["default": HandoverSettings(provider: "default", channelID: "demo-channel", queueID: "support",
+                                                               properties: properties)]
+        settings.core.defaultHandover = "default"
+    }
+
+    private func simulatorSettings(_ settings: RelaySettings) -> SimulatorSettings {
+        SimulatorSettings(apiKey: Self.simulatorAPIKey, tenant: Self.simulatorTenant, pathPrefix: "/sim",
+                          webhookURL: HTTPURL("http://127.0.0.1:\(settings.port)/webhooks/8x8")!, channels: ["demo-channel"])
+    }
+
+    private func makeLogger(level: String) -> Logger {
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        var logger = Logger(label: "handover-relay")
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+
+    private func installSignalHandlers() {
+        signal(SIGPIPE, SIG_IGN)
+        let stop: @convention(c) (Int32) -> Void = { _ in ServiceLoop.stopCurrent() }
+        signal(SIGINT, stop)
+        signal(SIGTERM, stop)
+    }
+
+    private func printBanner(_ settings: RelaySettings, simulator: Bool) {
+        let base = settings.core.publicURL.description.hasSuffix("/") ? String(settings.core.publicURL.description.dropLast())
+            : settings.core.publicURL.description
+        var lines = ["handover-relay \(HandoverRelayCommand.version) listening on port \(settings.port)",
+                     "  Chat page:      \(base)/"]
+        if simulator {
+            lines.append("  Agent console:  \(base)/agent-console/   (embedded 8x8 simulator — not the real 8x8)")
+        } else {
+            let provider = settings.core.providers[settings.core.handovers[settings.core.defaultHandover]?.provider ?? ""]
+            lines.append("  8x8 provider:   \(provider?.baseURL.description ?? "?")")
+        }
+        lines.append("  8x8 webhook:    \(base)/webhooks/8x8")
+        print(lines.joined(separator: "\n"))
+        fflush(nil)
+    }
+}
