@@ -144,18 +144,19 @@ extension RelayEngine {
                     .schedule(timer, afterMs: delay)]
         }
         sessions[sid]!.outbox.finishHead()
-        return giveUp(sid, op: op, reason: reason, now: now)
+        return giveUp(sid, op: op, reason: reason, userReason: Self.summarize(result), now: now)
     }
 
     /// A call failed for good. Losing a create or a message ends the handover
     /// (the user is told and is back with the bot; their messages stay in the
     /// transcript); typing and leave notifications are best effort.
-    private mutating func giveUp(_ sid: SessionID, op: GatewayOperation, reason: String, now: Int64) -> [RelayEffect] {
+    private mutating func giveUp(_ sid: SessionID, op: GatewayOperation, reason: String, userReason: String? = nil,
+                                 now: Int64) -> [RelayEffect] {
         var effects: [RelayEffect] = [.log(LogRecord(.error, "8x8 \(op.name) failed: \(reason)", logContext(sid)))]
         switch op {
         case .createConversation, .sendMessage:
             guard var handover = sessions[sid]!.handover else { return effects }
-            let actions = handover.fail(reason: reason)
+            let actions = handover.fail(reason: userReason ?? reason)
             sessions[sid]!.handover = handover
             effects += apply(actions, to: sid, now: now, returnToBot: true)
         case .typing, .removeUser:
@@ -164,6 +165,17 @@ extension RelayEngine {
         return effects
     }
 
+    /// The reason the user (and the log's handover event) sees: what happened,
+    /// without transport internals.
+    static func summarize(_ result: OutboundResult) -> String {
+        switch result {
+        case .transportError: return "the contact center is unreachable"
+        case .response(let status, _) where status >= 500 || status == 429: return "the contact center is unavailable (\(status))"
+        case .response(let status, _): return "the contact center refused the request (\(status))"
+        }
+    }
+
+    /// The full reason, for the log.
     static func describe(_ result: OutboundResult) -> String {
         switch result {
         case .transportError(let why): return "8x8 is unreachable: \(why)"

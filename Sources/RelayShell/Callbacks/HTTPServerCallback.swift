@@ -1,4 +1,5 @@
 import CLWS
+import Foundation
 import HTTPModel
 
 /// The lws callback of protocol 0: every plain HTTP request. `user` is the
@@ -8,8 +9,20 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
     guard let loop = ServiceLoop.from(wsi), let wsi else { return lws_callback_http_dummy(wsi, reason, user, input, length) }
     switch reason {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        // A WebSocket upgrade that matched no subprotocol lands here: refuse it.
-        return 1
+        // A WebSocket upgrade that named no subprotocol (or none we serve) lands here.
+        return refuseUpgrade(wsi, "a WebSocket subprotocol is required: handover.chat.v1 at /ws/chat")
+
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        // lws would silently drop a handshake naming no subprotocol it knows; answer 400 with the reason instead.
+        let offered = (loop.header(wsi, token: WSI_TOKEN_PROTOCOL) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let path = loop.requestPath(wsi, token: WSI_TOKEN_GET_URI)
+        guard let endpoint = loop.endpoints.values.first(where: { $0.path == path }) else {
+            return refuseUpgrade(wsi, "no WebSocket endpoint at this path")
+        }
+        guard offered.contains(endpoint.subprotocol) else {
+            return refuseUpgrade(wsi, "WebSocket subprotocol \(endpoint.subprotocol) is required at \(endpoint.path)")
+        }
+        return 0
 
     case LWS_CALLBACK_HTTP:
         guard let user, let transaction = loop.beginTransaction(wsi) else { return -1 }

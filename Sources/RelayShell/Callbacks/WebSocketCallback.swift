@@ -10,8 +10,12 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
     switch reason {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         // Each subprotocol lives on exactly one path; anything else is refused before the upgrade.
-        guard let endpoint = loop.endpoint(for: wsi) else { return 1 }
-        return loop.requestPath(wsi, token: WSI_TOKEN_GET_URI) == endpoint.path ? 0 : 1
+        guard let endpoint = loop.endpoint(for: wsi) else { return refuseUpgrade(wsi, "unknown WebSocket subprotocol") }
+        let path = loop.requestPath(wsi, token: WSI_TOKEN_GET_URI)
+        guard path == endpoint.path else {
+            return refuseUpgrade(wsi, "subprotocol \(endpoint.subprotocol) is served at \(endpoint.path) only")
+        }
+        return 0
 
     case LWS_CALLBACK_ESTABLISHED:
         guard let endpoint = loop.endpoint(for: wsi), let user else { return -1 }
@@ -68,4 +72,20 @@ extension ServiceLoop {
         ws.endpoint.received(ws.id, text: text)
         return 0
     }
+}
+
+/// Answers a refused WebSocket handshake with `400` and the reason (lws
+/// would otherwise drop the socket silently) and returns lws's "reject".
+/// The response is written raw: at this stage lws has not recorded the
+/// request's HTTP version and would answer "HTTP/1.0", which strict
+/// WebSocket clients refuse to parse.
+func refuseUpgrade(_ wsi: OpaquePointer, _ why: String) -> Int32 {
+    let body = why + "\n"
+    let head = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+    let bytes = Array((head + body).utf8)
+    let pre = clws_pre()
+    var buffer = [UInt8](repeating: 0, count: pre + bytes.count)
+    buffer.replaceSubrange(pre..<(pre + bytes.count), with: bytes)
+    _ = buffer.withUnsafeMutableBufferPointer { b in lws_write(wsi, b.baseAddress! + pre, bytes.count, LWS_WRITE_HTTP_HEADERS) }
+    return 1
 }
