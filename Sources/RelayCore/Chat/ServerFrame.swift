@@ -3,13 +3,14 @@ import RelayJSON
 /// A frame the relay sends on `handover.chat.v1`, already in wire form.
 public enum ServerFrame {
     public static func welcome(sessionID: SessionID, resumeToken: String, resumed: Bool, lastSeq: Int,
-                               handover: HandoverState?) -> String {
+                               handover: HandoverState?, ended: Bool = false) -> String {
         var fields: [String: JSONValue] = [
             "type": "welcome", "sessionId": .string(sessionID.rawValue), "resumeToken": .string(resumeToken),
             "resumed": .bool(resumed), "lastSeq": JSONValue(lastSeq),
             "mode": .string(handover.map { $0.isTerminal ? "bot" : "handover" } ?? "bot"),
         ]
         if let handover, !handover.isTerminal { fields["handover"] = .object(handover.wireFields) }
+        if ended { fields["ended"] = true }
         return JSONValue.object(fields).serialized
     }
 

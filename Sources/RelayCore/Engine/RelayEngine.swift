@@ -100,7 +100,8 @@ public struct RelayEngine: Sendable {
             let after = hello.lastSeq ?? 0
             var effects: [RelayEffect] = [
                 .send(connection, ServerFrame.welcome(sessionID: sid, resumeToken: session.resumeToken, resumed: true,
-                                                      lastSeq: session.log.lastSeq, handover: session.handover?.state))
+                                                      lastSeq: session.log.lastSeq, handover: session.handover?.state,
+                                                      ended: session.ended))
             ]
             effects += session.log.events(after: after).map { .send(connection, ServerFrame.event($0)) }
             return effects
