@@ -46,8 +46,11 @@ extension ServiceLoop {
         info.address = call.keep(request.url.host)
         info.port = Int32(request.url.port)
         info.path = call.keep(request.url.path)
-        info.host = call.keep(request.url.hostHeader)
-        info.origin = call.keep(request.url.hostHeader)
+        // lws reuses an idle keep-alive connection only when the Host value equals the
+        // address it connects to, so Host carries no port (fine for 8x8's :443;
+        // servers on other ports here are our own simulator or a bot on loopback).
+        info.host = call.keep(request.url.host)
+        info.origin = call.keep(request.url.host)
         info.method = call.keep(request.method)
         info.protocol = call.keep(OutboundCall.protocolName)
         info.local_protocol_name = call.keep(OutboundCall.protocolName)
@@ -72,7 +75,10 @@ extension ServiceLoop {
         guard !call.finished else { return }
         call.finished = true
         calls.removeValue(forKey: call.id)
-        call.completion(result)
+        // Deliver on the next loop turn, not inside lws's callback: a follow-up
+        // call made from the completion can then reuse this (by then idle)
+        // keep-alive connection instead of opening a new one.
+        schedule(afterMs: 0) { call.completion(result) }
     }
 
     func outboundCall(for wsi: OpaquePointer) -> OutboundCall? {

@@ -81,7 +81,7 @@ public final class ServiceLoop {
 
     /// Creates the lws context and starts listening.
     public func start() throws(StartError) {
-        lws_set_log_level(Int32(LLL_ERR), nil)
+        lws_set_log_level(Int32(LLL_ERR) | (getenv("RELAY_LWS_DEBUG") != nil ? Int32(LLL_WARN | LLL_NOTICE | LLL_INFO) : 0), nil)
         // Protocol 0 serves plain HTTP; then one per WebSocket endpoint; then the HTTP client; then the terminator.
         let names = endpoints.keys.sorted()
         let list = UnsafeMutablePointer<lws_protocols>.allocate(capacity: names.count + 3)
