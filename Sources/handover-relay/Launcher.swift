@@ -8,6 +8,13 @@ import RelayCrypto
 import RelayJSON
 import RelayShell
 
+/// A reason start-up cannot go on. Printed as "Error: <message>" without the
+/// usage text (the flags were fine; a value or the environment was not).
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Turns options into a running relay: settings, logging, the service loop
 /// with its handlers, the simulator when no 8x8 provider is configured, and
 /// signal handling. Everything after start-up happens on the loop.
@@ -24,13 +31,13 @@ struct Launcher {
         do {
             settings = try loadSettings()
         } catch let error as ConfigError {
-            throw ValidationError(error.description)
+            throw StartupError(error.description)
         }
         let logger = makeLogger(level: settings.logLevel)
         let simulatorMode = forceSimulator || settings.usesSimulator
         if simulatorMode { configureSimulator(&settings) }
         guard FileManager.default.fileExists(atPath: settings.webRoot + "/index.html") else {
-            throw ValidationError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
+            throw StartupError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
         }
 
         let loop = ServiceLoop(
@@ -52,7 +59,7 @@ struct Launcher {
         do {
             try loop.start()
         } catch {
-            throw ValidationError("\(error)")
+            throw StartupError("\(error)")
         }
         installSignalHandlers()
         printBanner(settings, simulator: simulatorMode)
