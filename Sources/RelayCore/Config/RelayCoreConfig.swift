@@ -15,6 +15,9 @@ public struct RelayCoreConfig: Equatable, Sendable {
     public var limits: ChatLimits
     /// How many webhook event ids are remembered for de-duplication.
     public var webhookDedupeCapacity: Int
+    /// A session with no connection, no handover in progress and no event
+    /// for this long is forgotten (a later resume gets `unknown_session`).
+    public var sessionIdleTTLSeconds: Int = 24 * 3600
 
     public init(providers: [String: GatewayProvider] = [:], handovers: [String: HandoverSettings] = [:],
                 defaultHandover: String = "default", bot: BotConfiguration = .rules(.default),

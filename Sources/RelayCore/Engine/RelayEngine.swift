@@ -199,6 +199,7 @@ public struct RelayEngine: Sendable {
 
     mutating func register(conversation: String, for sid: SessionID) { sessionByConversation[conversation] = sid }
     func sessionFor(conversation: String) -> SessionID? { sessionByConversation[conversation] }
+    mutating func forget(conversation: String) { sessionByConversation.removeValue(forKey: conversation) }
     mutating func firstSighting(ofWebhookEvent id: String) -> Bool { webhookDedupe.insert(id) }
 
     // MARK: Outcomes of calls and timers
@@ -210,6 +211,23 @@ public struct RelayEngine: Sendable {
         case .bot(let sid): return botCallCompleted(sid, result: result, now: now)
         case nil: return [.log(LogRecord(.warning, "result for an unknown call", ["call": call.description]))]
         }
+    }
+
+    /// Forgets idle sessions (see ``RelayCoreConfig/sessionIdleTTLSeconds``).
+    /// The shell calls this periodically; it keeps memory bounded in a
+    /// long-running relay until the durable log takes over retention.
+    public mutating func sweepIdleSessions(now: Int64) -> [RelayEffect] {
+        let cutoff = now - Int64(config.sessionIdleTTLSeconds) * 1000
+        let idle = sessions.values.filter { session in
+            session.connections.isEmpty && !session.isWithHuman && session.outbox.queue.isEmpty
+                && (session.log.events.last?.ts ?? 0) < cutoff
+        }.map(\.id)
+        guard !idle.isEmpty else { return [] }
+        for sid in idle {
+            if let conversation = sessions[sid]?.handover?.conversationID { forget(conversation: conversation) }
+            sessions.removeValue(forKey: sid)
+        }
+        return [.log(LogRecord(.info, "forgot idle sessions", ["count": String(idle.count), "remaining": String(sessions.count)]))]
     }
 
     public mutating func timerFired(_ timer: TimerID, now: Int64) -> [RelayEffect] {

@@ -19,6 +19,15 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
         self.engine = engine
         self.logger = logger
         self.info = info
+        scheduleSweep()
+    }
+
+    /// Forgets idle sessions once a minute.
+    private func scheduleSweep() {
+        loop.schedule(afterMs: 60_000) { [unowned self] in
+            self.execute(self.engine.sweepIdleSessions(now: LoopClock.wallMs()))
+            self.scheduleSweep()
+        }
     }
 
     // MARK: WebSocketEndpoint

@@ -113,6 +113,7 @@ public final class ServiceLoop {
         ServiceLoop.current = self
         context = lws_create_context(&info)
         guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)") }
+        rearmWakeup()  // arm timers scheduled before the context existed
     }
 
     /// The C signature of an lws protocol callback.
