@@ -15,17 +15,21 @@ public enum QueryString {
     public static func percentDecode(_ text: Substring) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
+        // Indexing, not an iterator: a malformed escape ("100%", "%zz") is kept
+        // literally instead of swallowing the characters after the "%".
+        let utf8 = Array(text.utf8)
+        var i = 0
+        while i < utf8.count {
+            let byte = utf8[i]
             if byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), let h = iterator.next(), let l = iterator.next(),
-                let hi = hexValue(h), let lo = hexValue(l)
-            {
+            } else if byte == UInt8(ascii: "%"), i + 2 < utf8.count, let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2]) {
                 bytes.append(hi << 4 | lo)
+                i += 2
             } else {
                 bytes.append(byte)
             }
+            i += 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -61,21 +61,22 @@ public struct RelaySettings: Equatable, Sendable {
             core.handovers[name] = try Self.handover(name: name, json: value)
         }
         core.defaultHandover = try r.nonEmptyString("defaultHandover") ?? core.defaultHandover
-        if let bot = json["bot"] { try applyBot(bot) }
-        if let retry = json["retry"] {
+        // A section of the wrong type is an error, not silently the defaults.
+        if let bot = try r.object("bot") { try applyBot(.object(bot)) }
+        if let retry = try r.object("retry").map(JSONValue.object) {
             let rr = ConfigReader(json: retry, path: "retry.")
             try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs"])
             core.retry.maxAttempts = try rr.int("maxAttempts", in: 1...100) ?? core.retry.maxAttempts
             core.retry.baseDelayMs = try rr.int("baseDelayMs", in: 1...600_000) ?? core.retry.baseDelayMs
             core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
         }
-        if let copilot = json["copilot"] {
+        if let copilot = try r.object("copilot").map(JSONValue.object) {
             let cr = ConfigReader(json: copilot, path: "copilot.")
             try cr.reject(unknownKeysBesides: ["tokenSecret", "tokenTtlSeconds"])
             if let secret = try cr.string("tokenSecret") { core.copilotSecret = try Self.secret(secret, key: "copilot.tokenSecret") }
             core.copilotTokenTTLSeconds = try cr.int("tokenTtlSeconds", in: 60...(30 * 86_400)) ?? core.copilotTokenTTLSeconds
         }
-        if let limits = json["limits"] {
+        if let limits = try r.object("limits").map(JSONValue.object) {
             let lr = ConfigReader(json: limits, path: "limits.")
             try lr.reject(unknownKeysBesides: ["maxTextLength"])
             core.limits.maxTextLength = try lr.int("maxTextLength", in: 1...100_000) ?? core.limits.maxTextLength

@@ -128,7 +128,10 @@ extension RelayEngine {
                 register(conversation: conversation, for: sid)
                 context["conversation"] = conversation
                 // Cancelled or ended while the create call was in flight: leave at once.
-                if sessions[sid]!.handover!.state.isTerminal { sessions[sid]!.outbox.enqueue(.removeUser) }
+                // (cancelHandover may already have queued the removal; one PATCH is enough.)
+                if sessions[sid]!.handover!.state.isTerminal, !sessions[sid]!.outbox.queue.contains(.removeUser) {
+                    sessions[sid]!.outbox.enqueue(.removeUser)
+                }
                 return [.log(LogRecord(.info, "8x8 conversation created", context))] + pumpOutbox(sid)
             }
             return pumpOutbox(sid)

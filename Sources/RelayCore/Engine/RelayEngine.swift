@@ -142,7 +142,8 @@ public struct RelayEngine: Sendable {
 
     private mutating func userTyping(_ sid: SessionID, active: Bool, now: Int64) -> [RelayEffect] {
         // 8x8 only has "is typing"; the agent's indicator expires by itself.
-        guard active, sessions[sid]!.isWithHuman, now - sessions[sid]!.lastTypingSentMs >= 3_000 else { return [] }
+        // `now - 3_000 >= last`, not `now - last`: `last` starts at Int64.min and the subtraction would trap.
+        guard active, sessions[sid]!.isWithHuman, now - 3_000 >= sessions[sid]!.lastTypingSentMs else { return [] }
         sessions[sid]!.lastTypingSentMs = now
         sessions[sid]!.outbox.enqueue(.typing)
         return pumpOutbox(sid)
