@@ -2,16 +2,21 @@ import HTTPModel
 
 /// One 8x8 call waiting to be made for a session.
 public enum GatewayOperation: Equatable, Sendable {
-    /// Built when the handover starts (the transcript is frozen then).
-    case createConversation(OutboundRequest)
-    /// A user message, by its seq in the session log.
+    /// Built when the handover starts (the transcript is frozen then). The
+    /// generation tells a late answer for an earlier handover of the same
+    /// session from the current one.
+    case createConversation(OutboundRequest, generation: Int)
+    /// A user message, by its seq in the session log, for the current handover's conversation.
     case sendMessage(text: String, seq: Int)
+    /// For the current handover's conversation.
     case typing
-    case removeUser
+    /// Leaves a conversation. It names its conversation and provider because it
+    /// may run after a new handover of the same session has started.
+    case removeUser(conversationID: String, provider: String)
 
-    var needsConversation: Bool {
-        if case .createConversation = self { return false }
-        return true
+    var isRemoveUser: Bool {
+        if case .removeUser = self { return true }
+        return false
     }
 
     var name: String {
@@ -39,6 +44,12 @@ public struct GatewayOutbox: Equatable, Sendable {
 
     public var isIdle: Bool { inFlight == nil && retryTimer == nil }
     public var head: GatewayOperation? { queue.first }
+
+    /// Puts `op` before everything not yet started (leaving a conversation
+    /// should not wait behind a new handover's calls).
+    mutating func enqueueNext(_ op: GatewayOperation) {
+        queue.insert(op, at: inFlight == nil && retryTimer == nil ? 0 : min(1, queue.count))
+    }
 
     mutating func enqueue(_ op: GatewayOperation) {
         // Typing is a hint: one pending notification is enough.
@@ -71,7 +82,7 @@ public struct GatewayOutbox: Equatable, Sendable {
     /// handover is over), keeping `removeUser` so 8x8 frees the agent.
     mutating func dropPending(keepingRemoveUser: Bool) {
         let active = inFlight != nil ? Array(queue.prefix(1)) : []
-        let rest = queue.dropFirst(active.count).filter { keepingRemoveUser && $0 == .removeUser }
+        let rest = queue.dropFirst(active.count).filter { keepingRemoveUser && $0.isRemoveUser }
         queue = active + rest
         if inFlight == nil { retryTimer = nil; attempts = 0 }
     }

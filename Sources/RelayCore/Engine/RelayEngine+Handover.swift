@@ -19,8 +19,9 @@ extension RelayEngine {
             additionalProperties: [("copilotUrl", copilotURL(for: session, now: now)), ("relaySessionId", sid.rawValue)])
         let handover = Handover(settings: settings)
         sessions[sid]!.handover = handover
-        sessions[sid]!.outbox = GatewayOutbox()
-        sessions[sid]!.outbox.enqueue(.createConversation(create))
+        sessions[sid]!.handoverGeneration += 1
+        // Queued behind whatever the previous handover still has to do (e.g. leave its conversation).
+        sessions[sid]!.outbox.enqueue(.createConversation(create, generation: sessions[sid]!.handoverGeneration))
         let event = append(sid, .handover(handover.state), now: now)
         var effects = broadcast(sid, event)
         effects.append(.log(LogRecord(.info, "handover requested",
@@ -48,9 +49,7 @@ extension RelayEngine {
 
     mutating func cancelHandover(_ sid: SessionID, now: Int64) -> [RelayEffect] {
         var handover = sessions[sid]!.handover!
-        var actions = handover.cancel()
-        // The create call may still be in flight: remove the user once it lands.
-        if handover.conversationID == nil, sessions[sid]!.outbox.inFlight != nil { actions.append(.removeUserFromConversation) }
+        let actions = handover.cancel()
         sessions[sid]!.handover = handover
         return apply(actions, to: sid, now: now, returnToBot: true)
     }
@@ -74,7 +73,10 @@ extension RelayEngine {
             case .agentTyping(let active):
                 effects += broadcastEphemeral(sid, ServerFrame.typing(from: .agent, active: active))
             case .removeUserFromConversation:
-                sessions[sid]!.outbox.enqueue(.removeUser)
+                // Without a conversation id the create call is still in flight; its success leaves at once.
+                if let handover = sessions[sid]!.handover, let conversation = handover.conversationID {
+                    sessions[sid]!.outbox.enqueue(.removeUser(conversationID: conversation, provider: handover.settings.provider))
+                }
             case .ignore(let why):
                 effects.append(.log(LogRecord(.debug, "ignored: \(why)", logContext(sid))))
             }
@@ -91,19 +93,8 @@ extension RelayEngine {
     /// Starts the next 8x8 call of the session if none is running.
     mutating func pumpOutbox(_ sid: SessionID) -> [RelayEffect] {
         while let session = sessions[sid], session.outbox.isIdle, let op = session.outbox.head {
-            guard let handover = session.handover, let provider = config.providers[handover.settings.provider] else {
-                sessions[sid]!.outbox.finishHead()
-                continue
-            }
-            let requests = GatewayRequests(provider: provider)
-            let request: OutboundRequest
-            switch (op, handover.conversationID) {
-            case (.createConversation(let create), _): request = create
-            case (.sendMessage(let text, _), let conversation?): request = requests.sendMessage(conversationID: conversation, text: text)
-            case (.typing, let conversation?): request = requests.typing(conversationID: conversation)
-            case (.removeUser, let conversation?): request = requests.removeUser(conversationID: conversation)
-            case (_, nil):
-                // The conversation was never created (creation failed or was cancelled first).
+            guard let request = request(for: op, in: session) else {
+                // Its conversation was never created (creation failed or was cancelled first).
                 sessions[sid]!.outbox.finishHead()
                 continue
             }
@@ -114,23 +105,44 @@ extension RelayEngine {
         return []
     }
 
+    private func request(for op: GatewayOperation, in session: Session) -> OutboundRequest? {
+        switch op {
+        case .createConversation(let create, _):
+            return create
+        case .removeUser(let conversation, let providerName):
+            return config.providers[providerName].map { GatewayRequests(provider: $0).removeUser(conversationID: conversation) }
+        case .sendMessage, .typing:
+            guard let handover = session.handover, let conversation = handover.conversationID,
+                  let provider = config.providers[handover.settings.provider] else { return nil }
+            let requests = GatewayRequests(provider: provider)
+            if case .sendMessage(let text, _) = op { return requests.sendMessage(conversationID: conversation, text: text) }
+            return requests.typing(conversationID: conversation)
+        }
+    }
+
     mutating func gatewayCallCompleted(_ sid: SessionID, call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
         guard sessions[sid]?.outbox.inFlight == call, let op = sessions[sid]!.outbox.head else { return [] }
         var context = logContext(sid)
         context["call"] = op.name
         if result.isSuccess {
             sessions[sid]!.outbox.finishHead()
-            if case .createConversation = op {
+            if case .createConversation(_, let generation) = op {
                 guard let conversation = result.jsonBody?["conversationId"]?.stringValue else {
                     return giveUp(sid, op: op, reason: "8x8 accepted the conversation but returned no conversationId", now: now)
                 }
+                context["conversation"] = conversation
+                let handover = sessions[sid]!.handover!
+                guard generation == sessions[sid]!.handoverGeneration else {
+                    // Created for a handover that is already over and replaced: leave it straight away.
+                    sessions[sid]!.outbox.enqueueNext(.removeUser(conversationID: conversation, provider: handover.settings.provider))
+                    return [.log(LogRecord(.notice, "8x8 conversation created for an earlier handover; leaving it", context))]
+                        + pumpOutbox(sid)
+                }
                 sessions[sid]!.handover!.conversationCreated(id: conversation)
                 register(conversation: conversation, for: sid)
-                context["conversation"] = conversation
                 // Cancelled or ended while the create call was in flight: leave at once.
-                // (cancelHandover may already have queued the removal; one PATCH is enough.)
-                if sessions[sid]!.handover!.state.isTerminal, !sessions[sid]!.outbox.queue.contains(.removeUser) {
-                    sessions[sid]!.outbox.enqueue(.removeUser)
+                if handover.state.isTerminal {
+                    sessions[sid]!.outbox.enqueue(.removeUser(conversationID: conversation, provider: handover.settings.provider))
                 }
                 return [.log(LogRecord(.info, "8x8 conversation created", context))] + pumpOutbox(sid)
             }
@@ -157,6 +169,8 @@ extension RelayEngine {
                                  now: Int64) -> [RelayEffect] {
         var effects: [RelayEffect] = [.log(LogRecord(.error, "8x8 \(op.name) failed: \(reason)", logContext(sid)))]
         switch op {
+        case .createConversation(_, let generation) where generation != sessions[sid]!.handoverGeneration:
+            effects += pumpOutbox(sid)  // an earlier handover's create: nothing left to fail
         case .createConversation, .sendMessage:
             guard var handover = sessions[sid]!.handover else { return effects }
             let actions = handover.fail(reason: userReason ?? reason)

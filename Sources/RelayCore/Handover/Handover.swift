@@ -76,7 +76,7 @@ public struct Handover: Equatable, Sendable {
         case .membersChanged(let memberType, let change, let id):
             switch (memberType, change) {
             case ("agent", "joined"): return agentJoined(id ?? "agent")
-            case ("agent", "left"): return agentLeft()
+            case ("agent", "left"): return agentLeft(id)
             case ("user", "left"): return transition(to: .ended(by: .user))
             default: return [.ignore("members changed: \(memberType) \(change)")]
             }
@@ -105,9 +105,12 @@ public struct Handover: Equatable, Sendable {
         return transition(to: .active(agentID: agent))
     }
 
-    private mutating func agentLeft() -> [Action] {
+    private mutating func agentLeft(_ id: String?) -> [Action] {
         if transferPending || state == .transferred { return [.ignore("agent left as part of a transfer")] }
-        guard case .active = state else { return [.ignore("agent left while \(state.name)")] }
+        guard case .active(let current) = state else { return [.ignore("agent left while \(state.name)")] }
+        // A late "left" of an earlier agent (out of order after a transfer) must not end the new agent's chat.
+        // Only a known, different id proves staleness; without one, "left" is taken at its word.
+        if let id, current != "agent", id != current { return [.ignore("agent \(id) left, but \(current) has the chat")] }
         return transition(to: .ended(by: .agent)) + [.removeUserFromConversation]
     }
 

@@ -10,6 +10,8 @@ public struct Session: Equatable, Sendable {
     public var handover: Handover?
     public var connections: Set<ConnectionID> = []
     public var outbox = GatewayOutbox()
+    /// Counts handovers of this session (see ``GatewayOperation/createConversation(_:generation:)``).
+    public var handoverGeneration = 0
     /// After `end` the session only replays; it accepts nothing new.
     public var ended = false
     /// Throttles typing notifications to 8x8.

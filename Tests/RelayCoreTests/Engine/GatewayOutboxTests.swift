@@ -3,7 +3,7 @@ import Testing
 @testable import RelayCore
 
 @Suite struct GatewayOutboxTests {
-    let create = GatewayOperation.createConversation(OutboundRequest(method: "POST", url: HTTPURL("http://h/c")!))
+    let create = GatewayOperation.createConversation(OutboundRequest(method: "POST", url: HTTPURL("http://h/c")!), generation: 1)
 
     @Test func startsEmptyAndIdle() {
         let box = GatewayOutbox()
@@ -18,8 +18,8 @@ import Testing
         box.enqueue(create)
         box.enqueue(.sendMessage(text: "a", seq: 2))
         box.enqueue(.sendMessage(text: "b", seq: 3))
-        box.enqueue(.removeUser)
-        #expect(box.queue == [create, .sendMessage(text: "a", seq: 2), .sendMessage(text: "b", seq: 3), .removeUser])
+        box.enqueue(.removeUser(conversationID: "c1", provider: "default"))
+        #expect(box.queue == [create, .sendMessage(text: "a", seq: 2), .sendMessage(text: "b", seq: 3), .removeUser(conversationID: "c1", provider: "default")])
         #expect(box.head == create)
     }
 
@@ -102,10 +102,10 @@ import Testing
         box.enqueue(.sendMessage(text: "a", seq: 1))
         box.enqueue(.typing)
         box.enqueue(.sendMessage(text: "b", seq: 2))
-        box.enqueue(.removeUser)
+        box.enqueue(.removeUser(conversationID: "c1", provider: "default"))
         box.started(CallID(1))
         box.dropPending(keepingRemoveUser: true)
-        #expect(box.queue == [.sendMessage(text: "a", seq: 1), .removeUser])
+        #expect(box.queue == [.sendMessage(text: "a", seq: 1), .removeUser(conversationID: "c1", provider: "default")])
         #expect(box.inFlight == CallID(1))
         #expect(box.attempts == 1)
     }
@@ -114,11 +114,11 @@ import Testing
         var box = GatewayOutbox()
         box.enqueue(create)
         box.enqueue(.sendMessage(text: "a", seq: 1))
-        box.enqueue(.removeUser)
+        box.enqueue(.removeUser(conversationID: "c1", provider: "default"))
         box.started(CallID(1))
         box.waitToRetry(TimerID(3))
         box.dropPending(keepingRemoveUser: true)
-        #expect(box.queue == [.removeUser])
+        #expect(box.queue == [.removeUser(conversationID: "c1", provider: "default")])
         #expect(box.retryTimer == nil)
         #expect(box.attempts == 0)
         #expect(box.isIdle)
@@ -127,23 +127,38 @@ import Testing
     @Test func dropPendingWithoutKeepingRemoveUser() {
         var box = GatewayOutbox()
         box.enqueue(.typing)
-        box.enqueue(.removeUser)
+        box.enqueue(.removeUser(conversationID: "c1", provider: "default"))
         box.started(CallID(1))
         box.dropPending(keepingRemoveUser: false)
         #expect(box.queue == [.typing])
         var idle = GatewayOutbox()
-        idle.enqueue(.removeUser)
+        idle.enqueue(.removeUser(conversationID: "c1", provider: "default"))
         idle.dropPending(keepingRemoveUser: false)
         #expect(idle.queue.isEmpty)
     }
 
-    @Test func operationNamesAndNeeds() {
+    @Test func operationNamesAndKinds() {
         #expect(create.name == "create conversation")
         #expect(GatewayOperation.sendMessage(text: "", seq: 1).name == "send message")
         #expect(GatewayOperation.typing.name == "typing")
-        #expect(GatewayOperation.removeUser.name == "remove user")
-        #expect(!create.needsConversation)
-        #expect(GatewayOperation.typing.needsConversation)
-        #expect(GatewayOperation.removeUser.needsConversation)
+        #expect(GatewayOperation.removeUser(conversationID: "c1", provider: "default").name == "remove user")
+        #expect(!create.isRemoveUser)
+        #expect(!GatewayOperation.typing.isRemoveUser)
+        #expect(GatewayOperation.removeUser(conversationID: "c1", provider: "default").isRemoveUser)
+    }
+
+    @Test func enqueueNextGoesBeforeWaitingWorkButAfterTheCallInFlight() {
+        let leave = GatewayOperation.removeUser(conversationID: "OLD", provider: "default")
+        var idle = GatewayOutbox()
+        idle.enqueue(create)
+        idle.enqueueNext(leave)
+        #expect(idle.queue == [leave, create])
+
+        var busy = GatewayOutbox()
+        busy.enqueue(.typing)
+        busy.enqueue(create)
+        busy.started(CallID(1))
+        busy.enqueueNext(leave)
+        #expect(busy.queue == [.typing, leave, create])
     }
 }

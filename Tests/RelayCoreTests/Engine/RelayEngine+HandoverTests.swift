@@ -435,6 +435,51 @@ import Testing
         #expect(h.webhook("QUEUED", conversation: "Y", data: ["queueId": "q"]).1.sent.count == 1)
     }
 
+    @Test func reRequestingBeforeTheOldConversationIsLeftStillLeavesIt() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)
+        _ = h.say(c1, "m2", "still there?")  // call 2 (message) in flight
+        _ = h.frame(c1, #"{"type":"cancel_handover"}"#)  // removal of X waits behind it
+        let effects = h.frame(c1, #"{"type":"request_handover"}"#)
+        #expect(effects.calls.isEmpty)  // the new create waits its turn
+        // The message finishes; the old conversation is left first, then the new one is created.
+        let removal = try #require(h.complete(CallID(2), status: 202).calls.first)
+        #expect(removal.1 == gateway.removeUser(conversationID: "X"))
+        let create = try #require(h.complete(removal.0, status: 204).calls.first)
+        #expect(create.1.url.description == "\(gatewayBase)/conversations")
+        _ = h.complete(create.0, status: 202, body: ["conversationId": "Y"])
+        #expect(h.s1.handover?.conversationID == "Y")
+    }
+
+    @Test func aLateCreateForAnEarlierHandoverIsLeftAndChangesNothing() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        let oldCreate = h.requestAgent(c1)
+        _ = h.frame(c1, #"{"type":"cancel_handover"}"#)
+        _ = h.frame(c1, #"{"type":"request_handover"}"#)  // queued behind the old create
+        // The old create lands: that conversation is left; the new handover is untouched.
+        let effects = h.complete(oldCreate, status: 202, body: ["conversationId": "OLD"])
+        let removal = try #require(effects.calls.first)
+        #expect(removal.1 == gateway.removeUser(conversationID: "OLD"))
+        #expect(h.s1.handover?.conversationID == nil)
+        #expect(h.s1.handover?.state == .requested(queueID: "q"))
+        let create = try #require(h.complete(removal.0, status: 204).calls.first)
+        _ = h.complete(create.0, status: 202, body: ["conversationId": "NEW"])
+        #expect(h.s1.handover?.conversationID == "NEW")
+        #expect(h.webhook("QUEUED", conversation: "OLD", data: ["queueId": "q"]).0.jsonBody?["status"] == "ignored")
+    }
+
+    @Test func aLateAgentLeftOfAnEarlierAgentDoesNotEndTheChat() {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)  // ag1 active
+        _ = h.webhook("MEMBERS_CHANGED", data: ["memberType": "agent", "change": "joined", "id": "ag2"])
+        let effects = h.webhook("MEMBERS_CHANGED", data: ["memberType": "agent", "change": "left", "id": "ag1"]).1
+        #expect(effects.withoutLogs == [])
+        #expect(h.s1.handover?.state == .active(agentID: "ag2"))
+    }
+
     // MARK: failures and retries
 
     @Test func serverErrorIsRetriedWithTheSameRequest() throws {
