@@ -88,9 +88,6 @@ struct Launcher {
             // No secret configured: links stay valid until restart (persisted secrets come with the copilot page).
             settings.core.copilotSecret = Crypto.randomBytes(32)
         }
-        if options.publicURL == nil, ProcessInfo.processInfo.environment["RELAY_PUBLIC_URL"] == nil, options.config == nil {
-            settings.core.publicURL = HTTPURL("http://localhost:\(settings.port)")!
-        }
         return settings
     }
 

@@ -59,6 +59,9 @@ extension RelaySettings {
             throw ConfigError(key: "logLevel", problem: "must be one of \(levels.joined(separator: ", ")), got \"\(logLevel)\"")
         }
         guard !core.providers.isEmpty else { return }  // simulator mode fills in its own
+        if core.handovers.isEmpty {
+            throw ConfigError(key: "8x8-channel-id", problem: "is required: an 8x8 provider is configured but no handover settings (set --8x8-channel-id and --8x8-queue-id, or handovers.default in the config file)")
+        }
         guard let base = core.handovers[core.defaultHandover] else {
             throw ConfigError(key: "defaultHandover", problem: "names \"\(core.defaultHandover)\", but no such entry exists under handovers (or set --8x8-channel-id and --8x8-queue-id)")
         }

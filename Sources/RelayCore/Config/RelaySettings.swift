@@ -36,6 +36,10 @@ public struct RelaySettings: Equatable, Sendable {
         if let file { try settings.apply(file: file) }
         try settings.apply(overrides: overrides)
         try settings.validate()
+        // Unless given, agents reach the relay on this machine at its port.
+        if file?["publicUrl"] == nil, overrides["public-url"] == nil {
+            settings.core.publicURL = HTTPURL(secure: false, host: "localhost", port: settings.port, path: "/")
+        }
         return settings
     }
 

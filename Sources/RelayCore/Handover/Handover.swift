@@ -45,7 +45,8 @@ public struct Handover: Equatable, Sendable {
     /// The 8x8 side could not be reached or refused, after retries.
     public mutating func fail(reason: String) -> [Action] {
         guard !state.isTerminal else { return [] }
-        return transition(to: .failed(reason: reason))
+        // If the conversation exists, leave it (best effort) so the agent is not left with a dead chat.
+        return transition(to: .failed(reason: reason)) + (conversationID != nil ? [.removeUserFromConversation] : [])
     }
 
     /// Applies one webhook event. Events after a terminal state are ignored;

@@ -127,7 +127,22 @@ public final class ServiceLoop {
     /// Serves until ``stop()``.
     public func run() {
         while !stopRequested {
-            if lws_service(context, 0) < 0 { break }
+            if lws_service(context, 0) < 0 { return }
+        }
+        drainWebSockets(deadlineMs: 2_000)
+    }
+
+    /// On shutdown, tells every WebSocket client to reconnect (close 1001,
+    /// "going away") and keeps serving until they are closed or the deadline
+    /// passes, so clients see a clean close instead of a reset.
+    private func drainWebSockets(deadlineMs: UInt64) {
+        guard !webSockets.isEmpty else { return }
+        logger.notice("closing WebSocket connections", metadata: ["count": "\(webSockets.count)"])
+        for ws in webSockets.values { close(ws.id, code: CloseCode.goingAway, reason: "relay restarting; reconnect and resume") }
+        let deadline = LoopClock.monotonicMs() + deadlineMs
+        schedule(afterMs: Int(deadlineMs)) {}  // bounds the wait below even if no socket event arrives
+        while !webSockets.isEmpty, LoopClock.monotonicMs() < deadline {
+            if lws_service(context, 0) < 0 { return }
         }
     }
 

@@ -67,8 +67,8 @@ import Testing
         (["8x8-queue-id": "q"], "8x8-channel-id", "is required (the Chat API channel ID from 8x8 Admin Console → Channels)"),
         (["8x8-channel-id": "c"], "8x8-queue-id", "is required (the Queue ID shown next to the Chat API channel)"),
         (["8x8-channel-id": "c", "8x8-queue-id": "q", "8x8-properties": "[]"], "8x8-properties", "must be a JSON object"),
-        (["8x8-api-key": "k"], "defaultHandover",
-         "names \"default\", but no such entry exists under handovers (or set --8x8-channel-id and --8x8-queue-id)"),
+        (["8x8-api-key": "k"], "8x8-channel-id",
+         "is required: an 8x8 provider is configured but no handover settings (set --8x8-channel-id and --8x8-queue-id, or handovers.default in the config file)"),
     ] as [([String: String], String, String)])
     func overrideErrors(overrides: [String: String], key: String, problem: String) {
         #expect(loadError(nil, overrides) == ConfigError(key: key, problem: problem))

@@ -113,8 +113,16 @@ import Testing
         #expect(try load(["bot": nil, "retry": nil, "copilot": nil, "limits": nil]) == load(nil))
     }
 
+    @Test func publicURLDefaultsToLocalhostAtThePort() throws {
+        #expect(try load(["port": 9000]).core.publicURL.description == "http://localhost:9000/")
+        #expect(try RelaySettings.load(file: nil, overrides: ["port": "9001"]).core.publicURL.description == "http://localhost:9001/")
+        #expect(try load(["port": 9000, "publicUrl": "https://relay.example.com"]).core.publicURL.description == "https://relay.example.com/")
+    }
+
     @Test func providersNeedTheDefaultHandover() {
-        #expect(loadError(["providers": ["default": ["apiKey": "k"]]])?.key == "defaultHandover")
+        #expect(loadError(["providers": ["default": ["apiKey": "k"]]])?.key == "8x8-channel-id")
+        #expect(loadError(["providers": ["default": ["apiKey": "k"]], "handovers": ["other": ["channelId": "c", "queueId": "q"]]])?.key
+                == "defaultHandover")
         #expect(loadError(["providers": ["default": ["apiKey": "k"]], "handovers": ["default": ["channelId": "c", "queueId": "q", "provider": "nope"]]])
                 == ConfigError(key: "handovers.default.provider", problem: "names \"nope\", which is not under providers"))
     }

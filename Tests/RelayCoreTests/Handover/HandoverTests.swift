@@ -287,7 +287,9 @@ private func expected(_ start: StartState, _ event: EventCase) -> (actions: [Han
     @Test(arguments: [StartState.requested, .queued, .active, .transferred])
     func failFromEveryLiveState(start: StartState) {
         var h = start.make()
-        #expect(h.fail(reason: "8x8 is unreachable") == [.changeState(.failed(reason: "8x8 is unreachable"))])
+        // With a conversation (every fixture state but `requested`), the user leaves it so the agent is freed.
+        let leave: [Handover.Action] = h.conversationID != nil ? [.removeUserFromConversation] : []
+        #expect(h.fail(reason: "8x8 is unreachable") == [.changeState(.failed(reason: "8x8 is unreachable"))] + leave)
         #expect(h.state == .failed(reason: "8x8 is unreachable"))
     }
 

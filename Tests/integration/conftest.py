@@ -1,0 +1,430 @@
+"""Shared fixtures: relay processes on free loopback ports, HTTP helpers for the
+relay and its embedded 8x8 simulator, and a scriptable fake 8x8 Chat Gateway.
+
+Every relay is started by a fixture, awaited by polling /healthz with a
+deadline, stopped with SIGTERM (then SIGKILL) at teardown; its stdout/stderr go
+to files that are attached to the report of a failing test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEB_ROOT = REPO_ROOT / "web"
+RELAY_BIN = Path(os.environ.get("RELAY_BIN", ".build/debug/handover-relay"))
+if not RELAY_BIN.is_absolute():
+    RELAY_BIN = REPO_ROOT / RELAY_BIN
+
+HTTP_TIMEOUT = 5.0
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+
+def free_port() -> int:
+    """A port that was free on 127.0.0.1 a moment ago (bind to 0, read it, close)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(cmd: list[str], stdout_path: Path, stderr_path: Path, env: Optional[dict] = None) -> subprocess.Popen:
+    """Starts a process from the repository root, output to files.
+
+    A `swift build` elsewhere may be rewriting the binary at this very moment (ETXTBSY): retried, bounded.
+    """
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+                return subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        except OSError as e:
+            if e.errno != errno.ETXTBSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class HTTPResult:
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"HTTPResult({self.status}, {self.body[:300]!r})"
+
+
+def http(method: str, url: str, body: Any = None, headers: Optional[dict] = None,
+         raw: Optional[bytes] = None, timeout: float = HTTP_TIMEOUT) -> HTTPResult:
+    """One HTTP request; never raises for error statuses."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    hdrs = {"content-type": "application/json"} if data is not None else {}
+    hdrs.update(headers or {})
+    req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return HTTPResult(resp.status, dict(resp.headers), resp.read())
+    except urllib.error.HTTPError as e:
+        return HTTPResult(e.code, dict(e.headers), e.read())
+
+
+async def poll_until(fetch: Callable[[], Any], check: Callable[[Any], bool], what: str,
+                     timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Polls an HTTP state endpoint (only where no event exists) until `check` holds, bounded by `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last = None
+    while True:
+        last = fetch()
+        if check(last):
+            return last
+        if loop.time() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}"[:3000])
+        await asyncio.sleep(interval)
+
+
+class Relay:
+    """A handover-relay process on a loopback port."""
+
+    def __init__(self, args: list[str], log_dir: Path, name: str, env: Optional[dict] = None):
+        self.args = args
+        self.name = name
+        self.log_dir = log_dir
+        self.env = env
+        self.port: int = 0
+        self.proc: Optional[subprocess.Popen] = None
+        self.stdout_path = log_dir / f"{name}.stdout"
+        self.stderr_path = log_dir / f"{name}.stderr"
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self, attempts: int = 3):
+        if not RELAY_BIN.is_file():
+            raise RuntimeError(f"relay binary {RELAY_BIN} is missing: run `swift build` or set RELAY_BIN")
+        last_error = ""
+        for _ in range(attempts):
+            self.port = free_port()
+            cmd = [str(RELAY_BIN), *self.args, "--port", str(self.port), "--bind", "127.0.0.1",
+                   "--web-root", str(WEB_ROOT)]
+            env = dict(os.environ)
+            env.update(self.env or {})
+            self.proc = spawn(cmd, self.stdout_path, self.stderr_path, env)
+            if self._await_ready():
+                return self
+            last_error = self.output()
+            self.stop()
+            if "in use" not in last_error.lower():
+                break  # not a port race: retrying will not help
+        raise RuntimeError(f"relay {self.name} did not become ready: {' '.join(self.args)}\n{last_error}")
+
+    def _await_ready(self) -> bool:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                r = http("GET", self.url("/healthz"), timeout=1.0)
+                if r.status == 200 and r.json().get("status") == "ok":
+                    return True
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)  # start-up has no event to await: bounded readiness poll
+        return False
+
+    def stop(self) -> Optional[int]:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(STOP_TIMEOUT)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def output(self) -> str:
+        return f"--- stdout ---\n{self.stdout()}\n--- stderr ---\n{self.stderr()}"
+
+    # -- HTTP -------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/chat"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def request(self, method: str, path: str, body: Any = None, **kw) -> HTTPResult:
+        try:
+            return http(method, self.url(path), body, **kw)
+        except OSError as e:
+            state = "running" if self.alive else f"exited with {self.proc.returncode}"
+            raise AssertionError(f"{method} {path}: relay not answering ({e!r}); the relay process is {state}") from None
+
+    def get(self, path: str, **kw) -> HTTPResult:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw) -> HTTPResult:
+        return self.request("POST", path, body, **kw)
+
+    def healthy(self) -> bool:
+        r = self.get("/healthz")
+        return r.status == 200 and r.json() == {"status": "ok"}
+
+    # -- embedded simulator (demo) ---------------------------------------------
+
+    def sim_state(self) -> dict:
+        r = self.get("/sim/agent/state")
+        assert r.status == 200, r
+        return r.json()
+
+    def sim_conversations(self) -> list[dict]:
+        return self.sim_state()["conversations"]
+
+    def sim_conversation(self, cid: str) -> dict:
+        r = self.get(f"/sim/agent/conversations/{cid}")
+        assert r.status == 200, r
+        return r.json()
+
+    def sim_agent(self, cid: str, action: str, body: Optional[dict] = None) -> dict:
+        r = self.post(f"/sim/agent/conversations/{cid}/{action}", body or {})
+        assert r.status == 200, f"agent {action} on {cid}: {r}"
+        return r.json()
+
+    def sim_stats(self) -> dict:
+        r = self.get("/sim/admin/stats")
+        assert r.status == 200, r
+        return r.json()
+
+    def sim_fault(self, status: int, count: int, match: str):
+        r = self.post("/sim/admin/faults", {"status": status, "count": count, "match": match})
+        assert r.status == 200, r
+
+    async def sim_wait_conversation(self, index: int = 0, timeout: float = 5.0) -> dict:
+        """The index-th conversation the simulator knows (appears once the create call landed)."""
+        state = await poll_until(self.sim_state, lambda s: len(s["conversations"]) > index,
+                                 f"simulator conversation #{index}", timeout)
+        return state["conversations"][index]
+
+    async def sim_wait(self, cid: str, check: Callable[[dict], bool], what: str, timeout: float = 5.0) -> dict:
+        return await poll_until(lambda: self.sim_conversation(cid), check, what, timeout)
+
+    async def sim_webhooks_settled(self, min_delivered: int, timeout: float = 5.0) -> dict:
+        """Waits until the simulator has delivered at least `min_delivered` webhooks and has none pending."""
+        def check(stats):
+            w = stats["webhooks"]
+            return w["pending"] == 0 and w["delivered"] >= min_delivered
+        return await poll_until(self.sim_stats, check, f">= {min_delivered} webhooks delivered, none pending", timeout)
+
+
+@pytest.fixture
+def start_relay(request, tmp_path):
+    """Factory: start_relay("demo", "--log-level", "debug", config={...}) -> a ready Relay."""
+    relays: list[Relay] = []
+    request.node._relays = relays
+
+    def start(*args: str, config: Optional[dict] = None, env: Optional[dict] = None) -> Relay:
+        argv = list(args)
+        name = f"relay{len(relays) + 1}"
+        if config is not None:
+            path = tmp_path / f"{name}-config.json"
+            path.write_text(json.dumps(config))
+            argv += ["--config", str(path)]
+        relay = Relay(argv, tmp_path, name, env)
+        relays.append(relay)
+        relay.start()
+        return relay
+
+    yield start
+    for relay in relays:
+        relay.stop()
+
+
+@pytest.fixture
+def demo(start_relay) -> Relay:
+    """relay + rule bot + embedded 8x8 simulator."""
+    return start_relay("demo")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attaches each relay's stdout/stderr to the report of a failing test."""
+    report = yield
+    if report.failed:
+        for relay in getattr(item, "_relays", []):
+            report.sections.append((f"{relay.name} ({' '.join(relay.args)}) port {relay.port}", relay.output()))
+    return report
+
+
+# -- fake peers: a scriptable 8x8 Chat Gateway and an external bot --------------------------
+
+class RecordingServer:
+    """A threaded HTTP server on 127.0.0.1 that records every request and answers via `answer()`."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.gates: dict[str, list[threading.Event]] = {}
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self):
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                record = {"method": self.command, "path": self.path,
+                          "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                with fake.lock:
+                    fake.requests.append(record)
+                    gate = fake._gate(self.command, self.path)
+                if gate is not None:
+                    gate.wait(HTTP_TIMEOUT)  # bounded: a forgotten gate cannot hang the relay's call forever
+                with fake.lock:
+                    status, payload = fake.answer(record)
+                if isinstance(payload, bytes):
+                    data, ctype = payload, "text/html"  # raw (garbage) answers
+                else:
+                    data = json.dumps(payload).encode() if payload is not None else b""
+                    ctype = "application/problem+json" if status >= 400 else "application/json"
+                self.send_response(status)
+                if data:
+                    self.send_header("content-type", ctype)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                if data:
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def close(self):
+        with self.lock:
+            for gates in self.gates.values():
+                for gate in gates:
+                    gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def hold(self, key: str) -> threading.Event:
+        """Holds the answer to the next "METHOD /path-prefix" call until the returned event is set."""
+        gate = threading.Event()
+        with self.lock:
+            self.gates.setdefault(key, []).append(gate)
+        return gate
+
+    def _gate(self, method: str, path: str) -> Optional[threading.Event]:
+        for key, gates in self.gates.items():
+            m, _, prefix = key.partition(" ")
+            if m == method and path.startswith(prefix) and gates:
+                return gates.pop(0)
+        return None
+
+    def answer(self, record: dict) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def calls(self, method: str, suffix: str) -> list[dict]:
+        with self.lock:
+            return [r for r in self.requests if r["method"] == method and r["path"].split("?")[0].endswith(suffix)]
+
+
+class Fake8x8(RecordingServer):
+    """Answers Chat Gateway v1 calls with success, any API key accepted.
+
+    `responses` maps "METHOD /path-prefix" to a list of (status, body) consumed
+    in order before the default answers.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.responses: dict[str, list[tuple[int, Any]]] = {}
+        self.conversation_id = "conv-fake-1"
+
+    def answer(self, record: dict) -> tuple[int, Any]:
+        method, path = record["method"], record["path"]
+        for key, queue in self.responses.items():
+            m, _, prefix = key.partition(" ")
+            if m == method and path.startswith(prefix) and queue:
+                return queue.pop(0)
+        if method == "POST" and path.endswith("/chat-gateway/v1/conversations"):
+            return 202, {"conversationId": self.conversation_id, "createdAt": "2026-01-01T00:00:00Z"}
+        if method == "POST" and path.endswith("/messages"):
+            return 202, {"messageId": f"msg-{len(self.requests)}"}
+        if path.endswith("/typing") or path.endswith("/participants/user") or path.endswith("/read-receipt"):
+            return 204, None
+        return 404, {"message": "no such route in the fake"}
+
+
+class FakeBot(RecordingServer):
+    """An external bot: `reply(event_json) -> (status, body)`; records the events it got."""
+
+    def __init__(self):
+        super().__init__()
+        self.reply: Callable[[dict], tuple[int, Any]] = lambda event: (200, {"replies": []})
+
+    def answer(self, record: dict) -> tuple[int, Any]:
+        return self.reply(json.loads(record["body"]))
+
+    def events(self) -> list[dict]:
+        with self.lock:
+            return [json.loads(r["body"]) for r in self.requests]
+
+
+@pytest.fixture
+def fake_8x8():
+    fake = Fake8x8().start()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def fake_bot():
+    bot = FakeBot().start()
+    yield bot
+    bot.close()
