@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "handover-relay", targets: ["handover-relay"]),
+        .library(name: "CopilotAnalyzers", targets: ["CopilotAnalyzers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,8 +26,11 @@ let package = Package(
         .target(name: "HTTPModel", dependencies: ["RelayJSON"]),
         .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
 
+        // Copilot analyzers: sentiment, knowledge (BM25), next best action, summary, redaction. Pure.
+        .target(name: "CopilotAnalyzers", dependencies: ["RelayJSON"]),
+
         // The functional core: sessions, handover state machine, chat protocol, 8x8 requests/webhooks, bots.
-        .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto"]),
+        .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto", "CopilotAnalyzers"]),
 
         // A stand-in for 8x8's Chat Gateway v1 + agent console, kept apart from the relay on purpose.
         .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel"]),
@@ -38,13 +42,14 @@ let package = Package(
         ]),
 
         .executableTarget(name: "handover-relay", dependencies: [
-            "RelayShell", "RelayCore", "ChatGatewaySimulator", "HTTPModel", "RelayJSON",
+            "RelayShell", "RelayCore", "ChatGatewaySimulator", "CopilotAnalyzers", "HTTPModel", "RelayJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel"]),
+        .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
         .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -26,13 +26,18 @@ struct Launcher {
     static let simulatorAPIKey = "simulator-api-key"
     static let simulatorTenant = "demo-tenant"
 
-    func run() throws {
-        var settings: RelaySettings
+    /// Settings from every source, with the token secret resolved (shared with `token`).
+    func resolvedSettings() throws -> RelaySettings {
         do {
-            settings = try loadSettings()
+            return try loadSettings()
         } catch let error as ConfigError {
             throw StartupError(error.description)
         }
+    }
+
+    func run() throws {
+        var settings = try resolvedSettings()
+        try CopilotResources.load(into: &settings)
         let logger = makeLogger(level: settings.logLevel)
         let simulatorMode = forceSimulator || settings.usesSimulator
         if simulatorMode { configureSimulator(&settings) }
@@ -49,6 +54,7 @@ struct Launcher {
         ]
         let relay = RelayHost(loop: loop, engine: RelayEngine(config: settings.core), logger: logger, info: info)
         loop.addEndpoint(relay)
+        loop.addEndpoint(relay.copilot)
         loop.addHTTPHandler(relay)
         if simulatorMode {
             let simulator = SimulatorHost(loop: loop, settings: simulatorSettings(settings))
@@ -84,9 +90,8 @@ struct Launcher {
             }
             settings.core.bot = .rules(try RuleBotScript.parse(json))
         }
-        if settings.core.copilotSecret == RelayCoreConfig().copilotSecret {
-            // No secret configured: links stay valid until restart (persisted secrets come with the copilot page).
-            settings.core.copilotSecret = Crypto.randomBytes(32)
+        if !settings.hasConfiguredSecret {
+            settings.core.copilotSecret = try SecretStore.loadOrCreate(dataDir: settings.dataDir)
         }
         return settings
     }

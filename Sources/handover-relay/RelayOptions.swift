@@ -19,6 +19,12 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("web-root"), help: "Folder of the web pages (default ./web).")
     var webRoot: String?
 
+    @Option(name: .customLong("data-dir"), help: "Folder for state that survives restarts (default ./.data).")
+    var dataDir: String?
+
+    @Option(name: .customLong("knowledge-base"), help: "Folder of Markdown articles for copilot suggestions (default docs/examples/kb).")
+    var knowledgeBase: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -52,7 +58,8 @@ struct RelayOptions: ParsableArguments {
     /// Flag values by option name, for ``RelaySettings/load(file:overrides:)``.
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
-            ("port", port), ("bind", bind), ("public-url", publicURL), ("web-root", webRoot), ("log-level", logLevel),
+            ("port", port), ("bind", bind), ("public-url", publicURL), ("web-root", webRoot), ("data-dir", dataDir),
+            ("knowledge-base", knowledgeBase), ("log-level", logLevel),
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
             ("8x8-queue-id", queueID), ("8x8-properties", properties),

@@ -18,6 +18,8 @@ public struct RelayCoreConfig: Equatable, Sendable {
     /// A session with no connection, no handover in progress and no event
     /// for this long is forgotten (a later resume gets `unknown_session`).
     public var sessionIdleTTLSeconds: Int = 24 * 3600
+    /// The agent copilot: layout, analyzers, knowledge base, rules.
+    public var copilot = CopilotConfig()
 
     public init(providers: [String: GatewayProvider] = [:], handovers: [String: HandoverSettings] = [:],
                 defaultHandover: String = "default", bot: BotConfiguration = .rules(.default),

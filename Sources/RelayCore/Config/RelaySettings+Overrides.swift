@@ -15,7 +15,12 @@ extension RelaySettings {
         if let l = o["log-level"] { logLevel = l }
         if let s = o["bot-script"], !s.isEmpty { botScriptPath = s }
         if let u = o["bot-url"] { core.bot = .external(ExternalBotSettings(url: try Self.url(u, key: "bot-url"))) }
-        if let s = o["copilot-secret"] { core.copilotSecret = try Self.secret(s, key: "copilot-secret") }
+        if let s = o["copilot-secret"] {
+            core.copilotSecret = try Self.secret(s, key: "copilot-secret")
+            hasConfiguredSecret = true
+        }
+        if let d = o["data-dir"], !d.isEmpty { dataDir = d }
+        if let k = o["knowledge-base"], !k.isEmpty { knowledgeBasePath = k }
 
         let providerKeys = ["8x8-base-url", "8x8-api-key", "8x8-tenant"]
         if providerKeys.contains(where: { o[$0] != nil }) {

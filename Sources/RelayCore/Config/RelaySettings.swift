@@ -8,6 +8,13 @@ public struct RelaySettings: Equatable, Sendable {
     public var port = 8080
     public var bindAddress: String?
     public var webRoot = "web"
+    /// Where the relay keeps what must survive restarts (the generated token secret).
+    public var dataDir = ".data"
+    /// Markdown knowledge base folder and next-best-action rules file for the copilot (the executable reads them).
+    public var knowledgeBasePath: String?
+    public var copilotRulesPath: String?
+    /// True when a token secret was configured (otherwise one is generated and kept in `dataDir`).
+    public var hasConfiguredSecret = false
     public var maxMessageBytes = 65_536
     public var logLevel = "info"
     /// A rule-bot script file to load (the executable reads it).
@@ -20,7 +27,8 @@ public struct RelaySettings: Equatable, Sendable {
 
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
-        "port", "bind", "public-url", "web-root", "log-level", "bot-script", "bot-url", "copilot-secret",
+        "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
+        "knowledge-base",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
     ]
 
@@ -45,7 +53,7 @@ public struct RelaySettings: Equatable, Sendable {
 
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
-        "defaultHandover", "bot", "retry", "copilot", "limits",
+        "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir",
     ]
 
     mutating func apply(file json: JSONValue) throws(ConfigError) {
@@ -56,6 +64,7 @@ public struct RelaySettings: Equatable, Sendable {
         bindAddress = try r.nonEmptyString("bind") ?? bindAddress
         if let url = try r.string("publicUrl") { core.publicURL = try Self.url(url, key: "publicUrl") }
         webRoot = try r.nonEmptyString("webRoot") ?? webRoot
+        dataDir = try r.nonEmptyString("dataDir") ?? dataDir
         logLevel = try r.string("logLevel") ?? logLevel
         maxMessageBytes = try r.int("maxMessageBytes", in: 1024...(16 << 20)) ?? maxMessageBytes
         for (name, value) in try r.object("providers") ?? [:] {
@@ -74,12 +83,7 @@ public struct RelaySettings: Equatable, Sendable {
             core.retry.baseDelayMs = try rr.int("baseDelayMs", in: 1...600_000) ?? core.retry.baseDelayMs
             core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
         }
-        if let copilot = try r.object("copilot").map(JSONValue.object) {
-            let cr = ConfigReader(json: copilot, path: "copilot.")
-            try cr.reject(unknownKeysBesides: ["tokenSecret", "tokenTtlSeconds"])
-            if let secret = try cr.string("tokenSecret") { core.copilotSecret = try Self.secret(secret, key: "copilot.tokenSecret") }
-            core.copilotTokenTTLSeconds = try cr.int("tokenTtlSeconds", in: 60...(30 * 86_400)) ?? core.copilotTokenTTLSeconds
-        }
+        if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
         if let limits = try r.object("limits").map(JSONValue.object) {
             let lr = ConfigReader(json: limits, path: "limits.")
             try lr.reject(unknownKeysBesides: ["maxTextLength"])

@@ -19,6 +19,7 @@ extension RelayEngine {
             additionalProperties: [("copilotUrl", copilotURL(for: session, now: now)), ("relaySessionId", sid.rawValue)])
         let handover = Handover(settings: settings)
         sessions[sid]!.handover = handover
+        sessions[sid]!.handoverProperties = Self.visibleProperties(of: create)
         sessions[sid]!.handoverGeneration += 1
         // Queued behind whatever the previous handover still has to do (e.g. leave its conversation).
         sessions[sid]!.outbox.enqueue(.createConversation(create, generation: sessions[sid]!.handoverGeneration))
@@ -28,6 +29,13 @@ extension RelayEngine {
                                       ["session": sid.rawValue, "provider": settings.provider, "queue": settings.queueID])))
         effects += pumpOutbox(sid)
         return effects
+    }
+
+    /// The additional properties a create request carries, for the identity
+    /// tile; `copilotUrl` is left out because it holds the signed token.
+    static func visibleProperties(of create: OutboundRequest) -> JSONValue {
+        let all = create.jsonBody?["user"]?["additionalProperties"]?.arrayValue ?? []
+        return .array(all.filter { $0["key"]?.stringValue != "copilotUrl" })
     }
 
     /// The standalone copilot link 8x8 shows the agent (page in web/copilot/).

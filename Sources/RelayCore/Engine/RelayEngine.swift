@@ -1,3 +1,4 @@
+import CopilotAnalyzers
 import HTTPModel
 import RelayCrypto
 
@@ -11,6 +12,10 @@ public struct RelayEngine: Sendable {
     private var identifiers: any IdentifierSource
     /// Which session each chat connection is attached to (nil until `hello`).
     private var connections: [ConnectionID: SessionID?] = [:]
+    /// Copilot watchers and the session each subscribed to (nil until `subscribe`).
+    var copilotConnections: [ConnectionID: SessionID?] = [:]
+    /// Per-session analyzer state for the copilot (incremental caches).
+    var workspaces: [SessionID: CopilotWorkspace] = [:]
     private var sessionByConversation: [String: SessionID] = [:]
     private var pendingCalls: [CallID: PendingCall] = [:]
     private var pendingTimers: [TimerID: PendingTimer] = [:]
@@ -171,10 +176,12 @@ public struct RelayEngine: Sendable {
         sessions[sid]!.log.append(kind, ts: now)
     }
 
-    /// Sends a stored event to every connection of the session.
-    func broadcast(_ sid: SessionID, _ event: SessionEvent) -> [RelayEffect] {
+    /// Publishes a stored event: to every chat connection of the session and to its copilot.
+    mutating func broadcast(_ sid: SessionID, _ event: SessionEvent) -> [RelayEffect] {
         let text = ServerFrame.event(event)
+        let now = event.ts
         return sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .send($0, text) }
+            + copilotObserve(sid, event, now: now)
     }
 
     func broadcastEphemeral(_ sid: SessionID, _ text: String) -> [RelayEffect] {
@@ -227,6 +234,7 @@ public struct RelayEngine: Sendable {
         for sid in idle {
             if let conversation = sessions[sid]?.handover?.conversationID { forget(conversation: conversation) }
             sessions.removeValue(forKey: sid)
+            workspaces.removeValue(forKey: sid)
         }
         return [.log(LogRecord(.info, "forgot idle sessions", ["count": String(idle.count), "remaining": String(sessions.count)]))]
     }

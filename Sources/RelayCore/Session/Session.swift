@@ -1,3 +1,5 @@
+import RelayJSON
+
 /// One end user's conversation: identity, its event log, the current (or last)
 /// handover, the connections watching it and its queue of 8x8 calls.
 public struct Session: Equatable, Sendable {
@@ -10,6 +12,10 @@ public struct Session: Equatable, Sendable {
     public var handover: Handover?
     public var connections: Set<ConnectionID> = []
     public var outbox = GatewayOutbox()
+    /// The copilot workspace's tiles and change stream.
+    public var copilot = CopilotFeed()
+    /// The additional properties the last handover sent to 8x8, minus the copilot link: `[{key, value}]`.
+    public var handoverProperties: JSONValue = .array([])
     /// Counts handovers of this session (see ``GatewayOperation/createConversation(_:generation:)``).
     public var handoverGeneration = 0
     /// After `end` the session only replays; it accepts nothing new.

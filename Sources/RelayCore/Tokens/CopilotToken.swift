@@ -1,26 +1,37 @@
-import RelayCrypto
 import RelayJSON
 
-/// The signed `URLToken` of a copilot link: `base64url(payload).base64url(HMAC-SHA256)`,
-/// payload `{"sid":…,"role":"agent","exp":<unix seconds>}`. Binding the session
-/// id means a token for one session opens no other.
+/// The signed `URLToken` of a copilot link (a ``SignedToken``), payload
+/// `{"sid":…,"role":"agent","exp":<unix seconds>}`. Binding the session id
+/// means a token for one session opens no other.
 public enum CopilotToken {
     public static func sign(sessionID: SessionID, role: String, expiresAt: Int64, secret: [UInt8]) -> String {
-        let payload: JSONValue = ["sid": .string(sessionID.rawValue), "role": .string(role), "exp": JSONValue(expiresAt)]
-        let encoded = Base64URL.encode(payload.serializedBytes)
-        let mac = Crypto.hmacSHA256(key: secret, message: Array(encoded.utf8))
-        return encoded + "." + Base64URL.encode(mac)
+        SignedToken.sign(["sid": .string(sessionID.rawValue), "role": .string(role), "exp": JSONValue(expiresAt)], secret: secret)
     }
 
-    public enum VerifyError: Error, Equatable, Sendable { case malformed, badSignature, expired, wrongSession, wrongRole }
+    public enum VerifyError: Error, Equatable, Sendable {
+        case malformed, badSignature, expired, wrongSession, wrongRole
+
+        /// What the agent is told. Never more than this: no session data.
+        public var message: String {
+            switch self {
+            case .malformed, .badSignature: "this copilot link is not valid"
+            case .expired: "this copilot link has expired; open the conversation's link again"
+            case .wrongSession: "this copilot link is for another conversation"
+            case .wrongRole: "this token cannot open a copilot page"
+            }
+        }
+    }
 
     public static func verify(_ token: String, sessionID: SessionID, role: String, nowSeconds: Int64,
                               secret: [UInt8]) throws(VerifyError) {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let mac = Base64URL.decode(String(parts[1])) else { throw .malformed }
-        let expected = Crypto.hmacSHA256(key: secret, message: Array(parts[0].utf8))
-        guard Crypto.constantTimeEqual(mac, expected) else { throw .badSignature }
-        guard let bytes = Base64URL.decode(String(parts[0])), let payload = try? JSONValue.parse(bytes: bytes) else { throw .malformed }
+        let payload: JSONValue
+        do {
+            payload = try SignedToken.payload(of: token, secret: secret)
+        } catch .malformed {
+            throw .malformed
+        } catch {
+            throw .badSignature
+        }
         guard let exp = payload["exp"]?.int64Value, exp > nowSeconds else { throw .expired }
         guard payload["sid"]?.stringValue == sessionID.rawValue else { throw .wrongSession }
         guard payload["role"]?.stringValue == role else { throw .wrongRole }

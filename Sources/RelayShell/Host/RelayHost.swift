@@ -9,7 +9,7 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
     public let subprotocol = "handover.chat.v1"
     public let path = "/ws/chat"
     private let loop: ServiceLoop
-    private var engine: RelayEngine
+    var engine: RelayEngine
     private let logger: Logger
     private let info: JSONValue
 
@@ -50,6 +50,13 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
             return response
         case (_, "/webhooks/8x8"):
             return .problem(405, code: "method_not_allowed", message: "use POST")
+        case ("GET", "/copilot/"), ("GET", "/copilot/index.html"):
+            // The page is static, but only served to a link whose token opens this session.
+            return engine.copilotPageRefusal(query: request.query, now: LoopClock.wallMs())
+        case (_, let path) where path.hasPrefix("/api/sessions/"):
+            guard let (response, effects) = engine.copilotTilesAPI(request, now: LoopClock.wallMs()) else { return nil }
+            execute(effects)
+            return response
         case ("GET", "/healthz"):
             return .json(200, ["status": "ok"])
         case ("GET", "/api/info"):
@@ -58,6 +65,9 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
             return nil
         }
     }
+
+    /// The `handover.copilot.v1` endpoint, sharing this host's engine.
+    public private(set) lazy var copilot = CopilotEndpoint(host: self)
 
     // MARK: Effects
 

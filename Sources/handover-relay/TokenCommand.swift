@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import RelayCore
+import RelayJSON
+
+/// `handover-relay token`: mints an integrator bearer token with the relay's
+/// token secret (from config, environment, or the data directory).
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print an integrator bearer token (e.g. for pushing copilot tiles).")
+
+    @OptionGroup var options: RelayOptions
+
+    @Option(name: .long, help: "A scope to grant; repeatable (default: copilot:tiles).")
+    var scope: [String] = []
+
+    @Option(name: .long, help: "Limit the token to this session id; repeatable (default: every session).")
+    var session: [String] = []
+
+    @Option(name: .long, help: "Who the token is for (shown in logs).")
+    var subject = "integrator"
+
+    @Option(name: .customLong("ttl-hours"), help: "Lifetime in hours (default 720 = 30 days).")
+    var ttlHours = 720
+
+    func validate() throws {
+        guard (1...87_600).contains(ttlHours) else { throw ValidationError("--ttl-hours must be between 1 and 87600") }
+    }
+
+    func run() throws {
+        let settings = try Launcher(options: options, forceSimulator: false).resolvedSettings()
+        let token = IntegratorToken(subject: subject, scopes: scope.isEmpty ? [IntegratorToken.tilesScope] : scope,
+                                    sessions: session.isEmpty ? nil : session,
+                                    expiresAt: Int64(Date().timeIntervalSince1970) + Int64(ttlHours) * 3600)
+        print(token.sign(secret: settings.core.copilotSecret))
+    }
+}
