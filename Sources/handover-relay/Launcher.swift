@@ -138,6 +138,7 @@ struct Launcher {
             lines.append("  8x8 provider:   \(provider?.baseURL.description ?? "?")")
         }
         lines.append("  8x8 webhook:    \(base)/webhooks/8x8")
+        lines.append("  Copilot:        \(base)/copilot/ (link per conversation; \(settings.core.copilot.knowledgeBase.count) knowledge articles)")
         print(lines.joined(separator: "\n"))
         fflush(nil)
     }
