@@ -28,8 +28,12 @@ public enum CopilotFrame {
         JSONValue.object(["type": "transcript", "pos": JSONValue(pos), "message": message]).serialized
     }
 
-    static func handover(pos: Int, _ state: HandoverState) -> String {
-        JSONValue.object(["type": "handover", "pos": JSONValue(pos), "handover": .object(state.wireFields)]).serialized
+    /// `seq`/`ts` place the change in the transcript (they are the chat event's).
+    static func handover(pos: Int, _ state: HandoverState, seq: Int, ts: Int64) -> String {
+        var fields = state.wireFields
+        fields["seq"] = JSONValue(seq)
+        fields["ts"] = JSONValue(ts)
+        return JSONValue.object(["type": "handover", "pos": JSONValue(pos), "handover": .object(fields)]).serialized
     }
 
     public static func error(code: String, message: String) -> String {

@@ -67,13 +67,15 @@ public struct CopilotLayout: Equatable, Sendable {
         self.tiles = tiles
     }
 
+    /// Six rows, so the whole workspace fits a 1366×768 laptop browser; the
+    /// transcript is the tall middle column the agent reads most.
     public static let `default` = CopilotLayout(columns: 12, rowHeight: 110, tiles: [
-        "identity": TilePosition(x: 0, y: 0, w: 4, h: 3),
-        "summary": TilePosition(x: 4, y: 0, w: 4, h: 3),
-        "sentiment": TilePosition(x: 8, y: 0, w: 4, h: 3),
-        "transcript": TilePosition(x: 0, y: 3, w: 6, h: 5),
-        "knowledge": TilePosition(x: 6, y: 3, w: 6, h: 3),
-        "next-best-action": TilePosition(x: 6, y: 6, w: 6, h: 2),
+        "identity": TilePosition(x: 0, y: 0, w: 3, h: 3),
+        "summary": TilePosition(x: 0, y: 3, w: 3, h: 3),
+        "transcript": TilePosition(x: 3, y: 0, w: 5, h: 6),
+        "sentiment": TilePosition(x: 8, y: 0, w: 4, h: 2),
+        "knowledge": TilePosition(x: 8, y: 2, w: 4, h: 2),
+        "next-best-action": TilePosition(x: 8, y: 4, w: 4, h: 2),
     ])
 
     public var json: JSONValue {

@@ -103,7 +103,7 @@ extension RelayEngine {
             workspaces[sid]!.append(CopilotMessage(seq: event.seq, from: message.from.rawValue, text: message.text, ts: event.ts))
             frames.append(sessions[sid]!.copilot.transcript(copilotMessage(event, message, redact: workspaces[sid])))
         case .handover(let state):
-            frames.append(sessions[sid]!.copilot.handover(state))
+            frames.append(sessions[sid]!.copilot.handover(state, seq: event.seq, ts: event.ts))
         }
         if !sessions[sid]!.copilot.watchers.isEmpty { frames += refreshTiles(sid, now: now) }
         return sendToWatchers(sid, frames)

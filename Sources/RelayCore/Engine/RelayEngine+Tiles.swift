@@ -60,6 +60,7 @@ extension RelayEngine {
         else { throw TileError(message: "'id' must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', '-'") }
         guard !CopilotTile.builtinIDs.contains(id) else { throw TileError(message: "'id' \(id) is a built-in tile") }
         guard let kind = json["kind"]?.stringValue, (1...64).contains(kind.count) else { throw TileError(message: "'kind' must be a string of 1–64 characters") }
+        guard !CopilotTile.builtinIDs.contains(kind) else { throw TileError(message: "'kind' \(kind) is reserved for built-in tiles") }
         let title = json["title"]?.stringValue ?? id
         guard title.count <= 200 else { throw TileError(message: "'title' is longer than 200 characters") }
         var position: TilePosition?

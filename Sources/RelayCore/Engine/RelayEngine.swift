@@ -231,12 +231,19 @@ public struct RelayEngine: Sendable {
                 && (session.log.events.last?.ts ?? 0) < cutoff
         }.map(\.id)
         guard !idle.isEmpty else { return [] }
+        var effects: [RelayEffect] = []
         for sid in idle {
+            // Copilot pages still open on a forgotten session are told so (they must not retry).
+            for watcher in sessions[sid]!.copilot.watchers.sorted(by: { $0.rawValue < $1.rawValue }) {
+                effects += [.send(watcher, CopilotFrame.error(code: "unknown_session", message: "the session has expired")),
+                            .close(watcher, code: CopilotCloseCode.unknownSession, reason: "unknown_session")]
+                copilotConnections.removeValue(forKey: watcher)
+            }
             if let conversation = sessions[sid]?.handover?.conversationID { forget(conversation: conversation) }
             sessions.removeValue(forKey: sid)
             workspaces.removeValue(forKey: sid)
         }
-        return [.log(LogRecord(.info, "forgot idle sessions", ["count": String(idle.count), "remaining": String(sessions.count)]))]
+        return effects + [.log(LogRecord(.info, "forgot idle sessions", ["count": String(idle.count), "remaining": String(sessions.count)]))]
     }
 
     public mutating func timerFired(_ timer: TimerID, now: Int64) -> [RelayEffect] {
