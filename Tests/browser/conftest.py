@@ -3,7 +3,8 @@ loopback port and headless Chromium drivers (Selenium + chromedriver).
 
 * The relay is awaited by polling /healthz with a deadline and stopped with
   SIGTERM (then SIGKILL) at teardown; its stdout/stderr are attached to the
-  report of a failing test.
+  report of a failing test. Each relay has its own --data-dir under the test's
+  tmp_path (its token secret lives there; `mint_token` signs with it).
 * `browser` is a factory of Chromium drivers (one per "person": end user,
   agent). When a test fails, every driver it opened leaves a screenshot and its
   browser console log under Tests/browser/artifacts/ (git-ignored).
@@ -100,6 +101,8 @@ class Relay:
         self.proc: Optional[subprocess.Popen] = None
         self.stdout_path = log_dir / f"{name}.stdout"
         self.stderr_path = log_dir / f"{name}.stderr"
+        # Its own data directory (the relay keeps its token secret there), never the repository's ./.data.
+        self.data_dir = log_dir / f"{name}-data"
         self.args: list[str] = []
 
     def start(self, attempts: int = 3) -> "Relay":
@@ -109,7 +112,7 @@ class Relay:
         for _ in range(attempts):
             self.port = free_port()
             self.args = [str(RELAY_BIN), "demo", "--port", str(self.port), "--bind", "127.0.0.1",
-                         "--web-root", str(WEB_ROOT)]
+                         "--web-root", str(WEB_ROOT), "--data-dir", str(self.data_dir)]
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.proc = subprocess.Popen(self.args, cwd=REPO_ROOT, stdout=out, stderr=err,
                                              stdin=subprocess.DEVNULL)
@@ -153,6 +156,16 @@ class Relay:
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def mint_token(self, *args: str) -> str:
+        """`handover-relay token <args>` against this relay's data directory (so signed with its secret)."""
+        argv = [str(RELAY_BIN), "token", *args, "--data-dir", str(self.data_dir)]
+        done = subprocess.run(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=START_TIMEOUT)
+        token = done.stdout.strip()
+        assert done.returncode == 0 and token and "\n" not in token, \
+            f"`{' '.join(argv)}` exited with {done.returncode}: {token!r} {done.stderr!r}"
+        return token
 
     def output(self) -> str:
         parts = []

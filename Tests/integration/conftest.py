@@ -34,6 +34,7 @@ if not RELAY_BIN.is_absolute():
 HTTP_TIMEOUT = 5.0
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
+TOKEN_TIMEOUT = 10.0
 
 
 def free_port() -> int:
@@ -113,6 +114,8 @@ class Relay:
         self.proc: Optional[subprocess.Popen] = None
         self.stdout_path = log_dir / f"{name}.stdout"
         self.stderr_path = log_dir / f"{name}.stderr"
+        # Its own data directory (the generated token secret lives there), never the repository's ./.data.
+        self.data_dir = log_dir / f"{name}-data"
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -123,7 +126,7 @@ class Relay:
         for _ in range(attempts):
             self.port = free_port()
             cmd = [str(RELAY_BIN), *self.args, "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--web-root", str(WEB_ROOT)]
+                   "--web-root", str(WEB_ROOT), "--data-dir", str(self.data_dir)]
             env = dict(os.environ)
             env.update(self.env or {})
             self.proc = spawn(cmd, self.stdout_path, self.stderr_path, env)
@@ -172,6 +175,31 @@ class Relay:
     def output(self) -> str:
         return f"--- stdout ---\n{self.stdout()}\n--- stderr ---\n{self.stderr()}"
 
+    # -- integrator tokens ------------------------------------------------------
+
+    def mint_token(self, *args: str) -> str:
+        """`handover-relay token <args>` with this relay's data directory, config file, secret flag and
+        environment, i.e. with its token secret."""
+        argv = [str(RELAY_BIN), "token", *args, "--data-dir", str(self.data_dir)]
+        for flag in ("--config", "--copilot-secret"):
+            if flag in self.args:
+                argv += [flag, self.args[self.args.index(flag) + 1]]
+        out = self.log_dir / f"{self.name}-token.stdout"
+        err = self.log_dir / f"{self.name}-token.stderr"
+        env = dict(os.environ)
+        env.update(self.env or {})
+        proc = spawn(argv, out, err, env)
+        try:
+            code = proc.wait(TOKEN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+            raise AssertionError(f"`{' '.join(argv)}` did not finish within {TOKEN_TIMEOUT}s")
+        token = out.read_text().strip()
+        assert code == 0 and token and "\n" not in token, \
+            f"`{' '.join(argv)}` exited with {code}: {token!r} {err.read_text()!r}"
+        return token
+
     # -- HTTP -------------------------------------------------------------------
 
     @property
@@ -181,6 +209,10 @@ class Relay:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/chat"
+
+    @property
+    def copilot_ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/copilot"
 
     def url(self, path: str) -> str:
         return self.base + path

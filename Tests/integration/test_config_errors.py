@@ -15,7 +15,8 @@ def run_relay(tmp_path, *args, config=None) -> subprocess.CompletedProcess:
     """Runs `serve` expecting it to refuse to start. Bounded: if it answers /healthz instead, it is
     stopped and the test fails at once (no waiting for a timeout)."""
     port = None if "--port" in args else free_port()
-    argv = [str(RELAY_BIN), "serve", *args, "--bind", "127.0.0.1", "--web-root", str(WEB_ROOT)]
+    argv = [str(RELAY_BIN), "serve", *args, "--bind", "127.0.0.1", "--web-root", str(WEB_ROOT),
+            "--data-dir", str(tmp_path / "data")]
     if port is not None:
         argv += ["--port", str(port)]
     if config is not None:

@@ -46,8 +46,8 @@ public struct CopilotFeed: Equatable, Sendable {
         record { CopilotFrame.transcript(pos: $0, message: message) }
     }
 
-    mutating func handover(_ state: HandoverState, seq: Int, ts: Int64) -> String {
-        record { CopilotFrame.handover(pos: $0, state, seq: seq, ts: ts) }
+    mutating func handover(_ event: SessionEvent) -> String {
+        record { CopilotFrame.handover(pos: $0, event) }
     }
 
     private mutating func record(_ make: (Int) -> String) -> String {

@@ -2,13 +2,14 @@ import RelayJSON
 
 /// Frames of `handover.copilot.v1`, already in wire form.
 public enum CopilotFrame {
+    /// `handover` is the event that set the current state (its `seq`/`ts` place it in the transcript).
     public static func snapshot(pos: Int, sessionID: SessionID, user: JSONValue, layout: CopilotLayout, tiles: [CopilotTile],
-                                transcript: [JSONValue], handover: HandoverState?) -> String {
+                                transcript: [JSONValue], handover: SessionEvent?) -> String {
         JSONValue.object([
             "type": "snapshot", "pos": JSONValue(pos),
             "session": ["id": .string(sessionID.rawValue), "user": user],
             "layout": layout.json, "tiles": .array(tiles.map(\.json)), "transcript": .array(transcript),
-            "handover": handover.map { .object($0.wireFields) } ?? .null,
+            "handover": handover.flatMap(handoverFields) ?? .null,
         ]).serialized
     }
 
@@ -29,11 +30,16 @@ public enum CopilotFrame {
     }
 
     /// `seq`/`ts` place the change in the transcript (they are the chat event's).
-    static func handover(pos: Int, _ state: HandoverState, seq: Int, ts: Int64) -> String {
+    static func handover(pos: Int, _ event: SessionEvent) -> String {
+        JSONValue.object(["type": "handover", "pos": JSONValue(pos), "handover": handoverFields(event) ?? .null]).serialized
+    }
+
+    static func handoverFields(_ event: SessionEvent) -> JSONValue? {
+        guard case .handover(let state) = event.kind else { return nil }
         var fields = state.wireFields
-        fields["seq"] = JSONValue(seq)
-        fields["ts"] = JSONValue(ts)
-        return JSONValue.object(["type": "handover", "pos": JSONValue(pos), "handover": .object(fields)]).serialized
+        fields["seq"] = JSONValue(event.seq)
+        fields["ts"] = JSONValue(event.ts)
+        return .object(fields)
     }
 
     public static func error(code: String, message: String) -> String {
@@ -51,14 +57,17 @@ public enum CopilotCloseCode {
 /// The one frame a copilot client sends.
 public struct CopilotSubscribe: Equatable, Sendable {
     public var sessionID: SessionID
+    /// Empty when the client sent none (refused as `bad_token`, not as a malformed frame).
     public var token: String
     public var lastPos: Int?
 
     public static func decode(_ text: String) -> CopilotSubscribe? {
         guard let json = try? JSONValue.parse(text), json["type"] == "subscribe",
               let sid = json["sessionId"]?.stringValue, !sid.isEmpty, sid.count <= 128,
-              let token = json["token"]?.stringValue, token.count <= 4096
+              json["token"].map({ $0.isNull || $0.stringValue != nil }) ?? true
         else { return nil }
+        let token = json["token"]?.stringValue ?? ""
+        guard token.count <= 4096 else { return nil }
         var lastPos: Int?
         if let value = json["lastPos"], !value.isNull {
             guard let n = value.intValue, n >= 0 else { return nil }

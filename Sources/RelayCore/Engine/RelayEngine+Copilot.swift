@@ -27,13 +27,14 @@ extension RelayEngine {
                           "expected {\"type\":\"subscribe\",\"sessionId\":…,\"token\":…,\"lastPos\"?:n}")
         }
         let sid = subscribe.sessionID
-        guard sessions[sid] != nil else {
-            return refuse(connection, code: "unknown_session", CopilotCloseCode.unknownSession, "no such session")
-        }
+        // The token first: without a valid one, nobody learns whether a session id exists.
         do {
             try CopilotToken.verify(subscribe.token, sessionID: sid, role: "agent", nowSeconds: now / 1000, secret: config.copilotSecret)
         } catch {
             return refuse(connection, code: "bad_token", CopilotCloseCode.badToken, error.message)
+        }
+        guard sessions[sid] != nil else {
+            return refuse(connection, code: "unknown_session", CopilotCloseCode.unknownSession, "no such session (it may have expired)")
         }
         copilotConnections[connection] = .some(sid)
         // Bring the tiles up to date first: those frames belong to the stream (and reach the other watchers too).
@@ -63,7 +64,8 @@ extension RelayEngine {
         }
         return CopilotFrame.snapshot(pos: session.copilot.pos, sessionID: sid, user: ExternalBot.userJSON(session.user),
                                      layout: config.copilot.layout, tiles: session.copilot.orderedTiles.map(placed),
-                                     transcript: transcript, handover: session.handover?.state)
+                                     transcript: transcript,
+                                     handover: session.log.events.last(where: { if case .handover = $0.kind { true } else { false } }))
     }
 
     /// A tile with its layout position when it has none of its own.
@@ -102,8 +104,8 @@ extension RelayEngine {
             if workspaces[sid] == nil { workspaces[sid] = config.copilot.makeWorkspace() }
             workspaces[sid]!.append(CopilotMessage(seq: event.seq, from: message.from.rawValue, text: message.text, ts: event.ts))
             frames.append(sessions[sid]!.copilot.transcript(copilotMessage(event, message, redact: workspaces[sid])))
-        case .handover(let state):
-            frames.append(sessions[sid]!.copilot.handover(state, seq: event.seq, ts: event.ts))
+        case .handover:
+            frames.append(sessions[sid]!.copilot.handover(event))
         }
         if !sessions[sid]!.copilot.watchers.isEmpty { frames += refreshTiles(sid, now: now) }
         return sendToWatchers(sid, frames)

@@ -29,7 +29,8 @@ extension RelayEngine {
             return (.problem(400, code: "bad_tile", message: error.message), [])
         }
         let frames = sessions[sid]!.copilot.upsert(tile).map { [$0] } ?? []
-        return (.json(200, ["tile": tile.json]),
+        let stored = sessions[sid]!.copilot.tiles[tile.id] ?? tile
+        return (.json(200, ["tile": stored.json]),
                 sendToWatchers(sid, frames) + [.log(LogRecord(.info, "integrator tile upserted", ["session": sid.rawValue, "tile": tile.id]))])
     }
 
@@ -89,9 +90,10 @@ extension RelayEngine {
         } else {
             why = "this copilot link is incomplete (it needs sessionId and URLToken)"
         }
+        let sentence: String = why.prefix(1).uppercased() + why.dropFirst()
         let html = "<!doctype html><meta charset=utf-8><title>Copilot link not valid</title>"
             + "<body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">"
-            + "<h1>Copilot link not valid</h1><p>\(why.htmlEscaped).</p>"
+            + "<h1>Copilot link not valid</h1><p>\(sentence.htmlEscaped).</p>"
             + "<p>Open the copilot link from the conversation in the 8x8 agent workspace again.</p></body>"
         return HTTPResponse(status: 401, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
     }
