@@ -14,8 +14,9 @@ extension RelaySettings {
             hasConfiguredSecret = true
         }
         core.copilotTokenTTLSeconds = try r.int("tokenTtlSeconds", in: 60...(30 * 86_400)) ?? core.copilotTokenTTLSeconds
-        if let layout = json["layout"], !layout.isNull {
-            core.copilot.layout = try CopilotLayout.parse(layout, path: "copilot.layout.")
+        // A layout of the wrong type is an error, not silently the default.
+        if let layout = try r.object("layout") {
+            core.copilot.layout = try CopilotLayout.parse(.object(layout), path: "copilot.layout.")
         }
         knowledgeBasePath = try r.nonEmptyString("knowledgeBase") ?? knowledgeBasePath
         copilotRulesPath = try r.nonEmptyString("rules") ?? copilotRulesPath

@@ -95,6 +95,11 @@ public struct CopilotLayout: Equatable, Sendable {
         for (id, value) in try r.object("tiles") ?? [:] {
             layout.tiles[id] = try position(value, path: "\(path)tiles.\(id)", columns: layout.columns)
         }
+        // Fewer columns than the defaults assume must come with placements that fit.
+        for (id, p) in layout.tiles.sorted(by: { $0.key < $1.key }) where p.x + p.w > layout.columns {
+            throw ConfigError(key: "\(path)tiles.\(id)",
+                              problem: "does not fit \(layout.columns) columns (x \(p.x) + w \(p.w)); place it within the grid")
+        }
         return layout
     }
 

@@ -62,6 +62,7 @@ extension RelayEngine {
         guard !CopilotTile.builtinIDs.contains(id) else { throw TileError(message: "'id' \(id) is a built-in tile") }
         guard let kind = json["kind"]?.stringValue, (1...64).contains(kind.count) else { throw TileError(message: "'kind' must be a string of 1–64 characters") }
         guard !CopilotTile.builtinIDs.contains(kind) else { throw TileError(message: "'kind' \(kind) is reserved for built-in tiles") }
+        if let t = json["title"], !t.isNull, t.stringValue == nil { throw TileError(message: "'title' must be a string") }
         let title = json["title"]?.stringValue ?? id
         guard title.count <= 200 else { throw TileError(message: "'title' is longer than 200 characters") }
         var position: TilePosition?

@@ -79,4 +79,34 @@ import Testing
         #expect(error?.key == "8x8-properties")
         #expect(error?.problem.hasPrefix("is not valid JSON (invalid JSON at byte 1") == true)
     }
+    // MARK: data dir, knowledge base, configured secret
+
+    @Test func dataDirFlagWinsOverTheFile() throws {
+        #expect(try RelaySettings.load(file: ["dataDir": "/file"], overrides: ["data-dir": "/flag"]).dataDir == "/flag")
+        #expect(try RelaySettings.load(file: ["dataDir": "/file"], overrides: ["data-dir": ""]).dataDir == "/file")
+        #expect(try RelaySettings.load(file: nil, overrides: ["data-dir": "state"]).dataDir == "state")
+    }
+
+    @Test func knowledgeBaseFlag() throws {
+        #expect(try RelaySettings.load(file: nil, overrides: [:]).knowledgeBasePath == nil)
+        #expect(try RelaySettings.load(file: nil, overrides: ["knowledge-base": "docs/examples/kb"]).knowledgeBasePath == "docs/examples/kb")
+        #expect(try RelaySettings.load(file: nil, overrides: ["knowledge-base": ""]).knowledgeBasePath == nil)
+    }
+
+    @Test func hasConfiguredSecretOnlyWhenOneIsGiven() throws {
+        #expect(try !RelaySettings.load(file: nil, overrides: [:]).hasConfiguredSecret)
+        #expect(try !RelaySettings.load(file: ["dataDir": "d"], overrides: ["data-dir": "e"]).hasConfiguredSecret)
+        #expect(try RelaySettings.load(file: nil, overrides: ["copilot-secret": "abcdefghijklmnop"]).hasConfiguredSecret)
+        // A rejected secret stops start-up; it never counts as configured.
+        #expect(loadError(nil, ["copilot-secret": ""]) == ConfigError(key: "copilot-secret", problem: "must be at least 16 characters"))
+    }
+
+    @Test func newOverrideKeysAreListed() {
+        for key in ["data-dir", "knowledge-base", "copilot-secret"] {
+            #expect(RelaySettings.overrideKeys.contains(key))
+        }
+        #expect(RelaySettings.environmentName(for: "data-dir") == "RELAY_DATA_DIR")
+        #expect(RelaySettings.environmentName(for: "knowledge-base") == "RELAY_KNOWLEDGE_BASE")
+        #expect(RelaySettings.environmentName(for: "copilot-secret") == "RELAY_COPILOT_SECRET")
+    }
 }

@@ -132,4 +132,20 @@ import Testing
         #expect(RelaySettings.environmentName(for: "port") == "RELAY_PORT")
         #expect(RelaySettings.overrideKeys.count == Set(RelaySettings.overrideKeys).count)
     }
+    // MARK: dataDir
+
+    @Test func dataDir() throws {
+        #expect(try load(nil).dataDir == ".data")
+        #expect(try load(["dataDir": "/var/lib/handover-relay"]).dataDir == "/var/lib/handover-relay")
+        #expect(try load(["dataDir": nil]).dataDir == ".data")
+    }
+
+    @Test(arguments: [
+        (JSONValue.object(["dataDir": ""]), "dataDir", "must not be empty"),
+        (["dataDir": " "], "dataDir", "must not be empty"),
+        (["dataDir": 5], "dataDir", "must be a string, got number"),
+    ] as [(JSONValue, String, String)])
+    func dataDirErrors(file: JSONValue, key: String, problem: String) {
+        #expect(loadError(file) == ConfigError(key: key, problem: problem))
+    }
 }

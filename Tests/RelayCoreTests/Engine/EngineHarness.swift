@@ -1,5 +1,7 @@
+import CopilotAnalyzers
 import HTTPModel
 import RelayJSON
+import Testing
 @testable import RelayCore
 
 /// A relay engine driven like the shell drives it, without sockets: frames in,
@@ -97,3 +99,79 @@ let greetingForAda = "Hi Ada! I'm the virtual assistant. Ask me about orders, de
 /// The 8x8 calls the test provider makes.
 let gatewayBase = "http://127.0.0.1:9/sim/chat-gateway/v1"
 let gateway = GatewayRequests(provider: testProvider)
+
+// MARK: copilot
+
+/// A two-article knowledge base for the copilot's knowledge tile.
+let testKnowledgeBase = KnowledgeBase(documents: [
+    KnowledgeBase.document(path: "kb/returns.md", markdown: "# Returns and refunds\nYou can return any item within 30 days for a full refund."),
+    KnowledgeBase.document(path: "kb/delivery.md", markdown: "# Delivery times\nParcels arrive in two to four working days."),
+])
+
+/// `testConfig()` with a copilot that has a knowledge base (and card redaction, the default).
+func copilotTestConfig(redaction: RedactionOptions = RedactionOptions()) -> RelayCoreConfig {
+    var config = testConfig()
+    config.copilot = CopilotConfig(knowledgeBase: testKnowledgeBase)
+    config.copilot.analyzers.redaction = redaction
+    return config
+}
+
+/// The secret `testConfig()` signs copilot links and integrator tokens with.
+let devSecret = Array("dev-secret".utf8)
+
+/// The `copilotUrl` a create-conversation call carries in `user.additionalProperties`.
+func copilotURL(in request: OutboundRequest) -> String? {
+    request.jsonBody?["user"]?["additionalProperties"]?.arrayValue?.first { $0["key"] == "copilotUrl" }?["value"]?.stringValue
+}
+
+/// The query of a copilot link: sessionId, userId, URLToken.
+func linkQuery(_ url: String) -> [String: String] {
+    guard let q = url.firstIndex(of: "?") else { return [:] }
+    return QueryString.parse(url[url.index(after: q)...])
+}
+
+extension Array where Element == RelayEffect {
+    /// The raw frames sent to one connection, in order.
+    func texts(to connection: ConnectionID) -> [String] {
+        compactMap { if case .send(let c, let text) = $0, c == connection { return text } else { return nil } }
+    }
+}
+
+extension EngineHarness {
+    /// hello, a returns question, then "I want an agent": returns the copilot link of the create call (call 1, in flight).
+    /// Events: 1 greeting, 2 user question, 3 bot answer, 4 user "I want an agent", 5 bot handover reply, 6 handover requested.
+    mutating func requestAgentWithLink(_ c: ConnectionID, question: String = "Can I return my jacket and get a refund?") throws -> String {
+        _ = hello(c)
+        _ = say(c, "m1", question)
+        let effects = say(c, "m2", "I want an agent")
+        let create = try #require(effects.calls.first)
+        #expect(create.0 == CallID(1))
+        return try #require(copilotURL(in: create.1))
+    }
+
+    /// The URLToken of `requestAgentWithLink`.
+    mutating func requestAgentWithToken(_ c: ConnectionID) throws -> String {
+        try #require(linkQuery(try requestAgentWithLink(c))["URLToken"])
+    }
+
+    /// Opens a copilot connection and subscribes it.
+    mutating func watch(_ n: UInt64, session: String = "s1", token: String, lastPos: Int? = nil) -> (ConnectionID, [RelayEffect]) {
+        let w = ConnectionID(n)
+        engine.copilotConnected(w)
+        return (w, subscribe(w, session: session, token: token, lastPos: lastPos))
+    }
+
+    mutating func subscribe(_ w: ConnectionID, session: String = "s1", token: String, lastPos: Int? = nil) -> [RelayEffect] {
+        var frame: [String: JSONValue] = ["type": "subscribe", "sessionId": .string(session), "token": .string(token)]
+        if let lastPos { frame["lastPos"] = JSONValue(lastPos) }
+        return engine.copilotFrame(w, text: JSONValue.object(frame).serialized, now: now)
+    }
+
+    /// Makes the pending create succeed with conversation "X", then QUEUED and an agent "ag1" joining
+    /// (events: queued, active).
+    mutating func agentJoins(create: CallID = CallID(1)) {
+        _ = complete(create, status: 202, body: ["conversationId": "X", "createdAt": "2024-01-01T00:00:00Z"])
+        _ = webhook("QUEUED", data: ["queueId": "q", "queueName": "Support"])
+        _ = webhook("MEMBERS_CHANGED", data: ["memberType": "agent", "change": "joined", "id": "ag1"])
+    }
+}

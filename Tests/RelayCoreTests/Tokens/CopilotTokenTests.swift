@@ -100,4 +100,37 @@ import Testing
         let token = payload + "." + Base64URL.encode(Crypto.hmacSHA256(key: secret, message: Array(payload.utf8)))
         #expect(verify(token) == .expired)
     }
+    // MARK: what the agent is told
+
+    @Test(arguments: [
+        (CopilotToken.VerifyError.malformed, "this copilot link is not valid"),
+        (.badSignature, "this copilot link is not valid"),
+        (.expired, "this copilot link has expired; open the conversation's link again"),
+        (.wrongSession, "this copilot link is for another conversation"),
+        (.wrongRole, "this token cannot open a copilot page"),
+    ])
+    func messages(error: CopilotToken.VerifyError, message: String) {
+        #expect(error.message == message)
+    }
+
+    /// A forged link and a malformed one read the same: the agent learns nothing about why a forgery failed.
+    @Test func forgedAndMalformedAreIndistinguishable() {
+        #expect(CopilotToken.VerifyError.malformed.message == CopilotToken.VerifyError.badSignature.message)
+    }
+
+    @Test func messagesCarryNoSessionData() {
+        // The messages are fixed texts: neither the session, the role, the expiry nor the token appear in them.
+        let token = CopilotToken.sign(sessionID: SessionID("sess-4242"), role: "agent", expiresAt: now - 10, secret: secret)
+        let errors = [
+            verify(token, sessionID: SessionID("sess-4242")),                        // expired
+            verify(CopilotToken.sign(sessionID: SessionID("sess-4242"), role: "agent", expiresAt: now + 60, secret: secret)),  // other session
+            verify(token, secret: Array("other-secret".utf8)),                       // forged
+        ]
+        #expect(errors == [.expired, .wrongSession, .badSignature])
+        for error in errors.compactMap({ $0 }) {
+            for secretData in ["sess-4242", "s1", "agent", String(now - 10), token] {
+                #expect(!error.message.contains(secretData), "\(error) message mentions \(secretData)")
+            }
+        }
+    }
 }
