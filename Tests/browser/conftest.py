@@ -16,16 +16,10 @@ Environment overrides: RELAY_BIN (relay binary), CHROMEDRIVER, CHROMIUM_BIN.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
+import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,16 +28,14 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
-HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]
-WEB_ROOT = REPO_ROOT / "web"
-ARTIFACTS = HERE / "artifacts"
-RELAY_BIN = Path(os.environ.get("RELAY_BIN", ".build/debug/handover-relay"))
-if not RELAY_BIN.is_absolute():
-    RELAY_BIN = REPO_ROOT / RELAY_BIN
+SUPPORT = str(Path(__file__).resolve().parents[1] / "support")
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
+# The relay process (shared with Tests/integration).
+from relayproc import START_TIMEOUT, RelayProcess  # noqa: E402
 
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 5.0
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE / "artifacts"
 WINDOW_SIZE = (1280, 900)
 
 
@@ -85,87 +77,13 @@ def _require_browser():
 
 # -- the relay ---------------------------------------------------------------------------
 
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago (bind to 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Relay:
+class Relay(RelayProcess):
     """A `handover-relay demo` process (relay + rule bot + embedded 8x8 simulator) on a loopback port."""
 
+    token_timeout = START_TIMEOUT
+
     def __init__(self, log_dir: Path, name: str = "relay"):
-        self.name = name
-        self.port = 0
-        self.proc: Optional[subprocess.Popen] = None
-        self.stdout_path = log_dir / f"{name}.stdout"
-        self.stderr_path = log_dir / f"{name}.stderr"
-        # Its own data directory (the relay keeps its token secret there), never the repository's ./.data.
-        self.data_dir = log_dir / f"{name}-data"
-        self.args: list[str] = []
-
-    def start(self, attempts: int = 3) -> "Relay":
-        if not RELAY_BIN.exists():
-            raise RuntimeError(f"relay binary {RELAY_BIN} is missing: run `swift build` (or set RELAY_BIN)")
-        output = ""
-        for _ in range(attempts):
-            self.port = free_port()
-            self.args = [str(RELAY_BIN), "demo", "--port", str(self.port), "--bind", "127.0.0.1",
-                         "--web-root", str(WEB_ROOT), "--data-dir", str(self.data_dir)]
-            with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-                self.proc = subprocess.Popen(self.args, cwd=REPO_ROOT, stdout=out, stderr=err,
-                                             stdin=subprocess.DEVNULL)
-            if self._await_ready():
-                return self
-            output = self.output()
-            self.stop()
-            if "in use" not in output.lower():
-                break  # not a port race: another attempt will not help
-        raise RuntimeError(f"relay did not become ready within {START_TIMEOUT}s: {' '.join(self.args)}\n{output}")
-
-    def _await_ready(self) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url("/healthz"), timeout=1.0) as r:
-                    if r.status == 200 and json.loads(r.read()).get("status") == "ok":
-                        return True
-            except (OSError, ValueError, urllib.error.URLError):
-                pass
-            time.sleep(0.05)  # start-up has no event to await: a bounded readiness poll
-        return False
-
-    def stop(self) -> Optional[int]:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(STOP_TIMEOUT)
-        return self.proc.returncode
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def mint_token(self, *args: str) -> str:
-        """`handover-relay token <args>` against this relay's data directory (so signed with its secret)."""
-        argv = [str(RELAY_BIN), "token", *args, "--data-dir", str(self.data_dir)]
-        done = subprocess.run(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=START_TIMEOUT)
-        token = done.stdout.strip()
-        assert done.returncode == 0 and token and "\n" not in token, \
-            f"`{' '.join(argv)}` exited with {done.returncode}: {token!r} {done.stderr!r}"
-        return token
+        super().__init__(["demo"], log_dir, name)
 
     def output(self) -> str:
         parts = []
@@ -266,7 +184,7 @@ def pytest_runtest_makereport(item, call):
     if report.failed:
         r = getattr(item, "_relay", None)
         if r is not None:
-            report.sections.append((f"relay output ({' '.join(r.args)})", r.output()))
+            report.sections.append((f"relay output ({' '.join(r.command)})", r.output()))
         report.sections.append(("browser artifacts",
                                 f"screenshots and console logs of the failing test: {ARTIFACTS}/{_slug(item.name)}-*"))
     return report

@@ -18,10 +18,13 @@
   var END_CLOSE_TIMEOUT_MS = 5000;
   var CACHE_MAX_EVENTS = 500;
   var NEAR_BOTTOM_PX = 60;
+  var HC = window.HandoverCommon;
+  var byTestId = HC.byTestId;
+  var str = HC.str;
+  var formatTime = HC.formatTime;
+
   var ACTIVE_STATES = { requested: true, queued: true, active: true, transferred: true };
   var TERMINAL_STATES = { ended: true, cancelled: true, failed: true };
-
-  function byTestId(id) { return document.querySelector('[data-testid="' + id + '"]'); }
 
   var ui = {
     subtitle: byTestId('chat-mode'),
@@ -97,10 +100,7 @@
   var freshHelloSent = false;   // a hello without sessionId was sent on the current socket
   var announceRestart = false;  // the stored session was refused: say so once the new one starts
   var everConnected = false;
-  var attempt = 0;              // reconnect attempts since the last welcome
-  var reconnectTimer = null;
-  var reconnectAt = 0;
-  var countdownTimer = null;
+  var backoff = new HC.Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS); // attempts count since the last welcome
   var endRequested = false;
   var endTimer = null;
   var sessionEnded = false;
@@ -123,7 +123,6 @@
   // ------------------------------------------------------------------ helpers
 
   function isSeq(v) { return typeof v === 'number' && Number.isInteger(v) && v >= 1; }
-  function str(v) { return typeof v === 'string' ? v : ''; }
 
   function newClientId() {
     try {
@@ -143,31 +142,9 @@
 
   function pageUrl(relative) { return new URL(relative, window.location.href); }
 
-  function wsUrl() {
-    var u = pageUrl('ws/chat');
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.hash = '';
-    u.search = '';
-    return u.toString();
-  }
+  function wsUrl() { return HC.wsUrl('ws/chat'); }
 
-  function formatTime(ts) {
-    var d = new Date(typeof ts === 'number' && isFinite(ts) ? ts : Date.now());
-    var now = new Date();
-    var time = d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-    if (d.toDateString() === now.toDateString()) return time;
-    return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ', ' + time;
-  }
-
-  function timeEl(ts) {
-    var t = document.createElement('time');
-    var d = new Date(typeof ts === 'number' && isFinite(ts) ? ts : Date.now());
-    t.className = 'msg__time';
-    t.dateTime = d.toISOString();
-    t.title = d.toLocaleString();
-    t.textContent = formatTime(ts);
-    return t;
-  }
+  function timeEl(ts) { return HC.timeEl(ts, 'msg__time'); }
 
   function span(cls, text) {
     var s = document.createElement('span');
@@ -178,23 +155,14 @@
 
   /** Appends text to node, turning http(s) URLs into links; never parses HTML. */
   function appendLinkified(node, text) {
-    var re = /\bhttps?:\/\/[^\s<>"']+/gi;
-    var last = 0;
-    var m;
-    while ((m = re.exec(text)) !== null) {
-      var url = m[0].replace(/[).,;:!?\]]+$/, '');
-      if (!url) continue;
-      if (m.index > last) node.appendChild(document.createTextNode(text.slice(last, m.index)));
+    HC.appendLinkified(node, text, function (url) {
       var a = document.createElement('a');
       a.href = url;
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
       a.textContent = url;
-      node.appendChild(a);
-      last = m.index + url.length;
-      re.lastIndex = last;
-    }
-    if (last < text.length) node.appendChild(document.createTextNode(text.slice(last)));
+      return a;
+    });
   }
 
   function initials(name) {
@@ -627,9 +595,7 @@
   }
 
   function connect() {
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
-    reconnectTimer = null;
+    backoff.cancel();
     if (sessionEnded) return;
     if (ws) {
       var old = ws;
@@ -642,29 +608,22 @@
     refreshControls();
     refreshPendingLabels();
 
-    var sock;
-    try {
-      sock = new WebSocket(wsUrl(), PROTOCOL);
-    } catch (e) {
+    var sock = HC.openSocket(wsUrl(), PROTOCOL, isCurrentSocket, {
+      open: function (s) { sendHello(s, false); },
+      message: handleFrame,
+      close: function (e) {
+        ws = null;
+        onClosed(e);
+      }
+    });
+    if (!sock) {
       scheduleReconnect();
       return;
     }
     ws = sock;
-    sock.onopen = function () {
-      if (sock !== ws) return;
-      sendHello(sock, false);
-    };
-    sock.onmessage = function (e) {
-      if (sock !== ws) return;
-      handleFrame(e.data);
-    };
-    sock.onerror = function () { /* a close event follows */ };
-    sock.onclose = function (e) {
-      if (sock !== ws) return;
-      ws = null;
-      onClosed(e);
-    };
   }
+
+  function isCurrentSocket(sock) { return sock === ws; }
 
   function onClosed(e) {
     var wasEstablished = established;
@@ -689,24 +648,12 @@
 
   function scheduleReconnect() {
     if (sessionEnded) return;
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-    var delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.75 + Math.random() * 0.5)));
-    attempt++;
-    reconnectAt = Date.now() + delay;
-    var tick = function () {
-      var s = Math.max(1, Math.ceil((reconnectAt - Date.now()) / 1000));
-      setConn('reconnecting', 'Reconnecting in ' + s + 's…');
-    };
-    tick();
-    countdownTimer = setInterval(tick, 250);
-    reconnectTimer = setTimeout(connect, delay);
+    backoff.schedule(connect, function (s) { setConn('reconnecting', 'Reconnecting in ' + s + 's…'); });
   }
 
   function reconnectNow() {
     if (sessionEnded || ws) return;
-    attempt = 0;
+    backoff.attempt = 0;
     connect();
   }
 
@@ -757,7 +704,7 @@
 
     established = true;
     everConnected = true;
-    attempt = 0;
+    backoff.attempt = 0;
     setConn('connected', 'Connected');
 
     if (f.mode === 'handover') {
@@ -815,7 +762,7 @@
         var sock = ws;
         ws = null;
         try { sock.close(1000); } catch (e) { /* ignore */ }
-        attempt = 0;
+        backoff.attempt = 0;
         connect();
         return;
       }
@@ -869,8 +816,7 @@
     sessionEnded = true;
     established = false;
     clearTimeout(endTimer);
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
+    backoff.cancel();
     clearTimeout(noticeTimer);
     hideAgentTyping();
     stopTypingLocal();
@@ -894,7 +840,7 @@
     sessionEnded = false;
     endRequested = false;
     everConnected = false;
-    attempt = 0;
+    backoff.attempt = 0;
     hoState = '';
     hoAgentId = null;
     ui.banner.dataset.state = '';
@@ -973,7 +919,7 @@
   ui.endBtn.addEventListener('click', requestEnd);
   ui.newChatBtn.addEventListener('click', startNewChat);
   ui.retry.addEventListener('click', reconnectNow);
-  window.addEventListener('online', function () { if (reconnectTimer) reconnectNow(); });
+  window.addEventListener('online', function () { if (backoff.timer) reconnectNow(); });
 
   // ------------------------------------------------------------------ agent console link
 

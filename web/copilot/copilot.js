@@ -26,7 +26,12 @@
   var BUILTIN_KINDS = ['identity', 'transcript', 'sentiment', 'knowledge', 'next-best-action', 'summary'];
   var INTEGRATOR_KINDS = ['html', 'iframe', 'markdown', 'adaptive-card', 'json'];
 
-  function byTestId(id) { return document.querySelector('[data-testid="' + id + '"]'); }
+  var HC = window.HandoverCommon;
+  var byTestId = HC.byTestId;
+  var str = HC.str;
+  var toDate = HC.toDate;
+  var formatTime = HC.formatTime;
+  var timeEl = HC.timeEl;
 
   var ui = {
     userName: byTestId('session-user'),
@@ -44,7 +49,6 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function str(v) { return typeof v === 'string' ? v : ''; }
   function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
   function isPos(v) { return typeof v === 'number' && Number.isInteger(v) && v >= 0; }
   function isInt(v) { return typeof v === 'number' && Number.isInteger(v); }
@@ -95,36 +99,7 @@
 
   /** Appends text to node, turning http(s) URLs into links; never parses HTML. */
   function appendLinkified(node, value) {
-    var s = text(value);
-    var re = /\bhttps?:\/\/[^\s<>"']+/gi;
-    var last = 0;
-    var m;
-    while ((m = re.exec(s)) !== null) {
-      var url = m[0].replace(/[).,;:!?\]]+$/, '');
-      if (!url || !httpUrl(url)) continue;
-      if (m.index > last) node.appendChild(document.createTextNode(s.slice(last, m.index)));
-      node.appendChild(link(url, url));
-      last = m.index + url.length;
-      re.lastIndex = last;
-    }
-    if (last < s.length) node.appendChild(document.createTextNode(s.slice(last)));
-  }
-
-  function toDate(ts) { return new Date(num(ts) !== null ? ts : Date.now()); }
-
-  function formatTime(ts) {
-    var d = toDate(ts);
-    var t = d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-    if (d.toDateString() === new Date().toDateString()) return t;
-    return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ', ' + t;
-  }
-
-  function timeEl(ts, cls) {
-    var t = el('time', cls || '', formatTime(ts));
-    var d = toDate(ts);
-    t.dateTime = d.toISOString();
-    t.title = d.toLocaleString();
-    return t;
+    HC.appendLinkified(node, text(value), function (url) { return httpUrl(url) ? link(url, url) : null; });
   }
 
   function ago(ts) {
@@ -212,13 +187,7 @@
   var token = (params.get('URLToken') || params.get('urltoken') || params.get('token') || '').trim();
   var storageKey = STORAGE_PREFIX + sessionId;
 
-  function wsUrl() {
-    var u = new URL('../ws/copilot', window.location.href);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.hash = '';
-    u.search = '';
-    return u.toString();
-  }
+  function wsUrl() { return HC.wsUrl('../ws/copilot'); }
 
   // ------------------------------------------------------------------ state
 
@@ -1942,8 +1911,7 @@
   function showFatal(code, message) {
     if (fatalShown) return;
     fatalShown = true;
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
+    backoff.cancel();
     clearTimeout(saveTimer);
     forgetStored();
     var t = FATAL_TEXT[code] || FATAL_TEXT[4400];
@@ -1974,17 +1942,12 @@
   var ws = null;
   var subscribed = false;
   var wantSnapshot = false;   // next subscribe without lastPos (resync)
-  var attempt = 0;
-  var reconnectTimer = null;
-  var countdownTimer = null;
-  var reconnectAt = 0;
+  var backoff = new HC.Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   var everLive = false;
   var lastError = null;
 
   function connect() {
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
-    reconnectTimer = null;
+    backoff.cancel();
     if (fatalShown) return;
     if (ws) {
       var old = ws;
@@ -1994,31 +1957,28 @@
     subscribed = false;
     lastError = null;
     setConn('connecting', everLive ? 'Reconnecting…' : 'Connecting…');
-    var sock;
-    try {
-      sock = new WebSocket(wsUrl(), PROTOCOL);
-    } catch (e) {
+    var sock = HC.openSocket(wsUrl(), PROTOCOL, isCurrentSocket, {
+      open: subscribe,
+      message: handleFrame,
+      close: function (e) {
+        ws = null;
+        onClosed(e);
+      }
+    });
+    if (!sock) {
       scheduleReconnect();
       return;
     }
     ws = sock;
-    sock.onopen = function () {
-      if (sock !== ws) return;
-      var frame = { type: 'subscribe', sessionId: sessionId, token: token };
-      if (!wantSnapshot && hasState && state.pos >= 1) frame.lastPos = state.pos;
-      wantSnapshot = false;
-      try { sock.send(JSON.stringify(frame)); } catch (e) { /* the close follows */ }
-    };
-    sock.onmessage = function (e) {
-      if (sock !== ws) return;
-      handleFrame(e.data);
-    };
-    sock.onerror = function () { /* a close event follows */ };
-    sock.onclose = function (e) {
-      if (sock !== ws) return;
-      ws = null;
-      onClosed(e);
-    };
+  }
+
+  function isCurrentSocket(sock) { return sock === ws; }
+
+  function subscribe(sock) {
+    var frame = { type: 'subscribe', sessionId: sessionId, token: token };
+    if (!wantSnapshot && hasState && state.pos >= 1) frame.lastPos = state.pos;
+    wantSnapshot = false;
+    try { sock.send(JSON.stringify(frame)); } catch (e) { /* the close follows */ }
   }
 
   function onClosed(e) {
@@ -2036,24 +1996,12 @@
 
   function scheduleReconnect() {
     if (fatalShown) return;
-    clearTimeout(reconnectTimer);
-    clearInterval(countdownTimer);
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-    var delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.75 + Math.random() * 0.5)));
-    attempt++;
-    reconnectAt = Date.now() + delay;
-    var tick = function () {
-      var s = Math.max(1, Math.ceil((reconnectAt - Date.now()) / 1000));
-      setConn('reconnecting', 'Reconnecting in ' + s + 's');
-    };
-    tick();
-    countdownTimer = setInterval(tick, 250);
-    reconnectTimer = setTimeout(connect, delay);
+    backoff.schedule(connect, function (s) { setConn('reconnecting', 'Reconnecting in ' + s + 's'); });
   }
 
   function reconnectNow() {
     if (fatalShown || ws) return;
-    attempt = 0;
+    backoff.attempt = 0;
     connect();
   }
 
@@ -2065,13 +2013,13 @@
     ws = null;
     subscribed = false;
     if (sock) { try { sock.close(1000); } catch (e) { /* ignore */ } }
-    if (attempt > 0) scheduleReconnect(); else { attempt++; connect(); }
+    if (backoff.attempt > 0) scheduleReconnect(); else { backoff.attempt++; connect(); }
   }
 
   function goLive() {
     subscribed = true;
     everLive = true;
-    attempt = 0;
+    backoff.attempt = 0;
     setConn('live', 'Live');
   }
 
@@ -2132,7 +2080,7 @@
     resizeFrame = window.requestAnimationFrame(function () { resizeFrame = 0; applyLayout(); });
   });
   ui.retry.addEventListener('click', reconnectNow);
-  window.addEventListener('online', function () { if (reconnectTimer) reconnectNow(); });
+  window.addEventListener('online', function () { if (backoff.timer) reconnectNow(); });
 
   function start() {
     renderHeader();
