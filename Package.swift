@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "handover-relay", targets: ["handover-relay"]),
         .library(name: "CopilotAnalyzers", targets: ["CopilotAnalyzers"]),
+        .library(name: "RelayStore", targets: ["RelayStore"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,11 +22,17 @@ let package = Package(
         // C: libwebsockets (HTTP, WebSocket, outbound HTTPS) and libssl/libcrypto (HMAC, randomness).
         .systemLibrary(name: "CLWS", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // C: the system SQLite, for the embedded durable store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Pure building blocks.
         .target(name: "RelayJSON"),
         .target(name: "HTTPModel", dependencies: ["RelayJSON"]),
         .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
+
+        // Durable state: the EventStore protocol + InMemoryStore (pure), and the SQLite implementation.
+        .target(name: "RelayStore", dependencies: ["RelayJSON"]),
+        .target(name: "SQLiteStore", dependencies: ["CSQLite", "RelayStore", "RelayJSON"]),
 
         // Copilot analyzers: sentiment, knowledge (BM25), next best action, summary, redaction. Pure.
         .target(name: "CopilotAnalyzers", dependencies: ["RelayJSON"]),
@@ -51,6 +59,7 @@ let package = Package(
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers"]),
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
         .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
+        .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

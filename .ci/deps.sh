@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, only when missing, so the
-# README's commands work on a fresh Debian machine. Usage: .ci/deps.sh [run|test]
+# README's commands work on a fresh Debian machine. Usage: .ci/deps.sh [run|test|bench]
 set -euo pipefail
-need=(libwebsockets-dev libssl-dev pkg-config)
+need=(libwebsockets-dev libssl-dev libsqlite3-dev pkg-config)
 if [[ "${1:-run}" == test ]]; then need+=(chromium chromium-driver); fi
+# The benchmark tools (bench/) are C: `make test` compiles them, `make bench` runs them.
+if [[ "${1:-run}" == test || "${1:-run}" == bench ]]; then need+=(build-essential); fi
+if [[ "${1:-run}" == bench ]]; then need+=(python3); fi
 
 missing=()
 for pkg in "${need[@]}"; do

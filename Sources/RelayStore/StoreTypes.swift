@@ -1,0 +1,124 @@
+import RelayJSON
+
+/// An event to append: the caller (the core) numbers it within its session and
+/// serializes it; the store only assigns the global `offset`.
+public struct NewEvent: Equatable, Sendable {
+    public var sessionID: String
+    /// Per-session sequence number, ≥ 1, unique within the session.
+    public var seq: Int
+    /// When it happened, in milliseconds since the epoch (used for retention by age).
+    public var ts: Int64
+    /// A short type tag ("message", "handover", …) so readers can filter without parsing.
+    public var kind: String
+    /// The event itself, opaque to the store.
+    public var payload: JSONValue
+
+    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+        self.sessionID = sessionID
+        self.seq = seq
+        self.ts = ts
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// An event as stored: a `NewEvent` plus its global offset.
+public struct StoredEvent: Equatable, Sendable {
+    /// Global position in the log: strictly increasing across all sessions, never reused
+    /// (not even after retention removed events) within one `epoch`. The first event gets 1.
+    public var offset: Int64
+    public var sessionID: String
+    public var seq: Int
+    public var ts: Int64
+    public var kind: String
+    public var payload: JSONValue
+
+    public init(offset: Int64, sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+        self.offset = offset
+        self.sessionID = sessionID
+        self.seq = seq
+        self.ts = ts
+        self.kind = kind
+        self.payload = payload
+    }
+
+    public init(offset: Int64, _ event: NewEvent) {
+        self.init(offset: offset, sessionID: event.sessionID, seq: event.seq, ts: event.ts, kind: event.kind, payload: event.payload)
+    }
+}
+
+/// The saved state of a live session (bot, queued or active handover), opaque to the store.
+public struct StoredSession: Equatable, Sendable {
+    public var id: String
+    public var state: JSONValue
+
+    public init(id: String, state: JSONValue) {
+        self.id = id
+        self.state = state
+    }
+}
+
+/// An outbound call (e.g. to 8x8) recorded before it is sent and removed once it completed,
+/// so calls pending at a crash are retried after restart.
+public struct OutboundEntry: Equatable, Sendable {
+    /// Caller-chosen, stable id: the same id is sent again on retry, so it can serve as an
+    /// idempotency key towards the peer.
+    public var id: String
+    public var sessionID: String
+    /// The request, opaque to the store.
+    public var request: JSONValue
+    /// When it was enqueued (ms); entries are returned in enqueue order.
+    public var enqueuedAt: Int64
+
+    public init(id: String, sessionID: String, request: JSONValue, enqueuedAt: Int64) {
+        self.id = id
+        self.sessionID = sessionID
+        self.request = request
+        self.enqueuedAt = enqueuedAt
+    }
+}
+
+/// A failed store operation: a machine-readable code plus a human-readable message.
+public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "store error (\(code)): \(message)" }
+
+    /// A struct with static members so codes can be added without breaking callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// A (session, seq) or outbox id that already exists; nothing of the call was written.
+        public static let duplicate = Code("duplicate")
+        /// An argument the store refuses (e.g. seq < 1).
+        public static let invalid = Code("invalid")
+        /// Stored data that cannot be read back (e.g. a payload that is not JSON).
+        public static let corrupt = Code("corrupt")
+        /// The database was written by a newer schema version, or could not be migrated.
+        public static let schema = Code("schema")
+        /// The backend failed (I/O, disk full, locked, …); the message carries its detail.
+        public static let backend = Code("backend")
+        /// The store was closed.
+        public static let closed = Code("closed")
+    }
+}
+
+/// Log epochs: an opaque string that changes only when history was lost
+/// (a new, empty database), like Centrifugo's stream epoch.
+public enum StoreEpoch {
+    /// 16 random lowercase hex digits.
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
