@@ -1,8 +1,15 @@
 /// The embedded rule bot. Pure: same input, same answer.
 public struct RuleBot: Equatable, Sendable {
     public let script: RuleBotScript
+    /// Keyword phrases split into words once, not on every message.
+    private let handoverPhrases: [[Substring]]
+    private let faqPhrases: [[[Substring]]]
 
-    public init(script: RuleBotScript = .default) { self.script = script }
+    public init(script: RuleBotScript = .default) {
+        self.script = script
+        handoverPhrases = script.handoverKeywords.map(Self.words)
+        faqPhrases = script.faqs.map { $0.keywords.map(Self.words) }
+    }
 
     public func respond(to event: BotEvent) -> BotTurn {
         switch event {
@@ -21,13 +28,13 @@ public struct RuleBot: Equatable, Sendable {
 
     func reply(to text: String) -> BotTurn {
         let words = Self.words(text)
-        if script.handoverKeywords.contains(where: { Self.contains(phrase: Self.words($0), in: words) }) {
+        if handoverPhrases.contains(where: { Self.contains(phrase: $0, in: words) }) {
             return BotTurn(replies: [script.handoverReply], handover: HandoverRequest())
         }
         // The FAQ with the most matching keywords wins; ties go to the earlier entry.
         var best: (score: Int, answer: String)?
-        for faq in script.faqs {
-            let score = faq.keywords.filter { Self.contains(phrase: Self.words($0), in: words) }.count
+        for (faq, phrases) in zip(script.faqs, faqPhrases) {
+            let score = phrases.filter { Self.contains(phrase: $0, in: words) }.count
             if score > 0, score > (best?.score ?? 0) { best = (score, faq.answer) }
         }
         return BotTurn(replies: [best?.answer ?? script.fallback])

@@ -5,8 +5,8 @@ extension RelayEngine {
     mutating func askBot(_ sid: SessionID, _ event: BotEvent, now: Int64) -> [RelayEffect] {
         guard let session = sessions[sid], !session.isWithHuman else { return [] }
         switch config.bot {
-        case .rules(let script):
-            return deliver(RuleBot(script: script).respond(to: event), to: sid, now: now)
+        case .rules:
+            return deliver(ruleBot.respond(to: event), to: sid, now: now)
         case .external(let settings):
             let call = newCall(.bot(sid))
             return [.call(call, ExternalBot.request(settings, sessionID: sid, user: session.user, event: event))]

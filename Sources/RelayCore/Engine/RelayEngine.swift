@@ -20,6 +20,8 @@ public struct RelayEngine: Sendable {
     private var pendingCalls: [CallID: PendingCall] = [:]
     private var pendingTimers: [TimerID: PendingTimer] = [:]
     private var webhookDedupe: RecentSet
+    /// Built once from the script (its keywords pre-split), not per message.
+    let ruleBot: RuleBot
     private var nextCall: UInt64 = 1
     private var nextTimer: UInt64 = 1
 
@@ -36,6 +38,7 @@ public struct RelayEngine: Sendable {
         self.config = config
         self.identifiers = identifiers
         self.webhookDedupe = RecentSet(capacity: config.webhookDedupeCapacity)
+        if case .rules(let script) = config.bot { ruleBot = RuleBot(script: script) } else { ruleBot = RuleBot() }
     }
 
     public func session(_ id: SessionID) -> Session? { sessions[id] }
