@@ -18,6 +18,7 @@ build:
 
 test:
 	@.ci/deps.sh test
+	$(MAKE) --no-print-directory -C bench build
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory unit integration browser
 
@@ -32,3 +33,21 @@ browser:
 
 clean:
 	rm -rf .build .venv
+
+# Benchmarks (bench/, docs/BENCHMARKS.md). `make test` only compiles them.
+#   make bench                 every scenario;  make bench-<scenario>  one of them
+#   make bench BENCH_ARGS='--repeat 2'   (or --quick for a smoke run)
+BENCH_RELAY = .build-bench-relay/release/handover-relay
+BENCH_ARGS ?=
+.PHONY: bench bench-build bench-idle bench-bot-echo bench-handover bench-fanout bench-storm
+
+bench-build:
+	@.ci/deps.sh bench
+	$(MAKE) --no-print-directory -C bench build
+	$(SWIFT) build -c release --product handover-relay --scratch-path .build-bench-relay
+
+bench: bench-build
+	python3 bench/run.py all --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)
+
+bench-idle bench-bot-echo bench-handover bench-fanout bench-storm: bench-build
+	python3 bench/run.py $(@:bench-%=%) --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)

@@ -1,0 +1,756 @@
+#!/usr/bin/env python3
+"""Benchmarks of handover-relay against a reference lws echo server (issue #6).
+
+    bench/run.py [idle|bot-echo|handover|fanout|storm|all ...] [--quick] [--repeat N]
+
+Each scenario starts the servers it needs on free loopback ports, drives them
+with the C load generator (.build-bench/loadgen: all the load is C; this file
+only orchestrates, stdlib only), samples the servers' RSS and CPU from /proc,
+and prints one table: metric | relay | reference | ratio | target | result.
+Relay and reference are measured one after the other in the same invocation,
+each on a freshly started process. Every step is bounded in time; every
+process started here is stopped at the end, on errors and on Ctrl-C.
+
+Results (tables and raw loadgen JSON) go to .build-bench/results/.
+See docs/BENCHMARKS.md.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, ".build-bench")
+LOADGEN = os.path.join(OUT, "loadgen")
+ECHO = os.path.join(OUT, "echo_server")
+DEFAULT_RELAY = os.path.join(ROOT, ".build-bench-relay", "release", "handover-relay")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+SCENARIOS = ["idle", "bot-echo", "handover", "fanout", "storm"]
+
+# ----------------------------------------------------------------- processes
+
+_children = []
+
+
+def _raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+class Server:
+    """A server process we started: relay or reference."""
+
+    def __init__(self, name, argv, port, env=None, log=None):
+        self.name, self.port = name, port
+        self.log = open(log, "w") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=env, preexec_fn=_raise_nofile, start_new_session=True, cwd=ROOT)
+        _children.append(self.proc)
+        wait_port(port, self.proc)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def cpu_s(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def schedstat(self):
+        """(ns on a CPU, ns runnable but waiting for a CPU) from /proc/<pid>/schedstat."""
+        try:
+            with open(f"/proc/{self.pid}/schedstat") as f:
+                run, wait, _ = f.read().split()
+            return int(run), int(wait)
+        except (OSError, ValueError):
+            return 0, 0
+
+    def established_to(self, remote_port):
+        """ESTABLISHED TCP connections of this process whose peer port is remote_port."""
+        inodes = set()
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        n = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(table) as f:
+                    next(f)
+                    for line in f:
+                        p = line.split()
+                        if p[3] == "01" and int(p[2].rsplit(":", 1)[1], 16) == remote_port and p[9] in inodes:
+                            n += 1
+            except FileNotFoundError:
+                pass
+        return n
+
+    def stop(self):
+        stop_process(self.proc)
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
+
+
+def stop_process(proc, grace=5.0):
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    if proc in _children:
+        _children.remove(proc)
+
+
+def stop_all():
+    for proc in list(_children):
+        try:
+            stop_process(proc, grace=3.0)
+        except Exception:
+            pass
+
+
+def _on_signal(signum, frame):
+    raise KeyboardInterrupt
+
+
+# ------------------------------------------------------------------ servers
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.relay_bin = args.relay_bin
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.results_dir = os.path.join(OUT, "results", self.stamp)
+        os.makedirs(self.results_dir, exist_ok=True)
+        self.raw = {}
+        self.runs = 0
+
+    def log(self, name):
+        return os.path.join(self.results_dir, name)
+
+    def relay(self, mode="demo", fake_port=None):
+        port = free_port()
+        argv = [self.relay_bin, "serve" if mode == "fake" else "demo", "--port", str(port), "--bind", "127.0.0.1",
+                "--web-root", os.path.join(ROOT, "web"), "--log-level", "warning"]
+        env = dict(os.environ)
+        if mode == "fake":
+            argv += ["--8x8-base-url", f"http://127.0.0.1:{fake_port}", "--8x8-channel-id", "bench-channel",
+                     "--8x8-queue-id", "bench-queue"]
+            env["RELAY_8X8_API_KEY"] = "bench-api-key"
+        self.runs += 1
+        srv = Server("relay", argv, port, env=env, log=self.log(f"relay-{self.runs}.log"))
+        time.sleep(0.5)  # let start-up allocations settle before the baseline RSS
+        return srv
+
+    def reference(self, loop="poll"):
+        port = free_port()
+        self.runs += 1
+        srv = Server("reference", [ECHO, "--port", str(port), "--bind", "127.0.0.1", "--loop", loop], port,
+                     log=self.log(f"reference-{self.runs}.log"))
+        time.sleep(0.2)
+        return srv
+
+    def python_reference(self):
+        """The optional Python `websockets` echo server, or None when .venv lacks it."""
+        py = os.path.join(ROOT, ".venv", "bin", "python")
+        if not os.access(py, os.X_OK) or subprocess.run([py, "-c", "import websockets.asyncio.server"],
+                                                        capture_output=True).returncode:
+            return None
+        port = free_port()
+        self.runs += 1
+        return Server("python-reference", [py, os.path.join(ROOT, "bench", "reference", "echo_server.py"), "--port",
+                                           str(port)], port, log=self.log(f"python-reference-{self.runs}.log"))
+
+    def loadgen(self, label, server, argv, on_event=None, timeout=240):
+        """Runs the load generator against server; returns its result JSON plus the
+        server's CPU use over the measurement window."""
+        self.seq = getattr(self, "seq", 0) + 1
+        label = f"{self.seq:02d}-{label}"
+        cmd = [LOADGEN, "--port", str(server.port), "--timeout", str(timeout - 20)] + [str(a) for a in argv]
+        print(f"  · {label}: {' '.join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd))}", flush=True)
+        errlog = open(self.log(f"loadgen-{label}.log"), "w")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog, stdin=subprocess.DEVNULL, text=True,
+                                preexec_fn=_raise_nofile, start_new_session=True, cwd=ROOT)
+        _children.append(proc)
+        result, cpu = None, {}
+        deadline = time.time() + timeout
+        try:
+            for line in proc.stdout:
+                if time.time() > deadline:
+                    break
+                line = line.strip()
+                if not line.startswith("{"):
+                    continue
+                ev = json.loads(line)
+                kind = ev.get("event")
+                if kind == "measure":
+                    cpu["t0"], cpu["c0"], cpu["s0"] = time.time(), server.cpu_s(), server.schedstat()
+                elif kind == "measured":
+                    cpu["t1"], cpu["c1"], cpu["s1"] = time.time(), server.cpu_s(), server.schedstat()
+                elif kind == "result":
+                    result = ev
+                if on_event:
+                    on_event(ev)
+            proc.wait(timeout=max(1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            stop_process(proc)
+            errlog.close()
+        if result is None:
+            result = {"timeout": f"no result (exit {proc.returncode}); see {self.log('loadgen-' + label + '.log')}"}
+        if "c1" in cpu and cpu["t1"] > cpu["t0"]:
+            span = cpu["t1"] - cpu["t0"]
+            result["server_cpu_pct"] = round(100 * (cpu["c1"] - cpu["c0"]) / span, 1)
+            # Time the server was runnable but other processes held the CPUs: high
+            # values mean the machine, not the server, limited the figure.
+            result["server_runqueue_wait_pct"] = round(100 * (cpu["s1"][1] - cpu["s0"][1]) / 1e9 / span, 1)
+        result["load_average"] = round(os.getloadavg()[0], 2)
+        self.raw[label] = result
+        if result.get("timeout"):
+            print(f"    ! {label}: {result['timeout']}", flush=True)
+        return result
+
+
+# ------------------------------------------------------------------- tables
+
+class Table:
+    def __init__(self, title):
+        self.title, self.rows, self.notes = title, [], []
+
+    def add(self, metric, relay, ref=None, target=None, check=None, ratio=True, fmt="{:,.1f}"):
+        """check(relay, ref, ratio) -> bool decides pass/miss when a target is given."""
+        def show(v):
+            if v is None:
+                return "—"
+            if isinstance(v, str):
+                return v
+            return fmt.format(v)
+        r = None
+        if ratio and isinstance(relay, (int, float)) and isinstance(ref, (int, float)) and ref:
+            r = relay / ref
+        verdict = ""
+        if check is not None and relay is not None:
+            try:
+                verdict = "pass" if check(relay, ref, r) else "MISS"
+            except TypeError:
+                verdict = "n/a"
+        self.rows.append((metric, show(relay), show(ref), f"{r:.2f}×" if r is not None else "—", target or "", verdict))
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def render(self):
+        head = ("metric", "relay", "reference", "ratio", "target", "result")
+        widths = [max(len(str(row[i])) for row in self.rows + [head]) for i in range(6)]
+        lines = [f"\n== {self.title} ==", "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+                 "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+        for row in self.rows:
+            lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        lines += [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def cpu(result):
+    """'CPU% (waited W%)' of the server over the measurement window."""
+    if result.get("server_cpu_pct") is None:
+        return None
+    return f"{result['server_cpu_pct']:.0f}% (waited {result.get('server_runqueue_wait_pct', 0):.0f}%)"
+
+
+def lat(result, key, q):
+    v = result.get("latency", {}).get(key, {})
+    return v.get(q) / 1000.0 if v.get("count") and v.get(q) is not None else None  # ms
+
+
+# ---------------------------------------------------------------- scenarios
+
+def scenario_idle(b, quick):
+    sizes = [2000] if quick else [10000, 50000]
+    t = Table("idle: end-user sessions held after hello")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    for n in sizes:
+        if n + 200 > hard:
+            t.note(f"idle {n:,}: skipped — RLIMIT_NOFILE hard limit is {hard:,} per process, {n + 200:,} needed "
+                   f"(the relay and the load generator each hold one descriptor per session); raise the hard limit "
+                   f"(limits.conf / systemd LimitNOFILE) to run it")
+            continue
+        local = []
+        if n > 25000:  # one source address has ~28k ephemeral ports towards one server port
+            local = ["--local-addrs", ",".join(f"127.0.0.{i}" for i in range(1, 2 + n // 25000))]
+        per = {}
+        for target in ("relay", "reference"):
+            srv = b.relay() if target == "relay" else b.reference()
+            try:
+                base = srv.rss_kb()
+                sample = {}
+
+                def on_event(ev, srv=srv, sample=sample):
+                    if ev.get("event") == "ready":
+                        time.sleep(2.0)  # the loadgen holds the sessions meanwhile
+                        sample["rss"] = srv.rss_kb()
+                        sample["cpu"] = srv.cpu_s()
+
+                r = b.loadgen(f"idle-{n}-{target}", srv,
+                              ["--scenario", "idle", "--target", target, "--conns", n, "--hold", 5,
+                               "--connect-concurrency", 500] + local, on_event=on_event, timeout=240)
+                held = r.get("connections", {}).get("sessions_ready", 0)
+                rss = sample.get("rss", base)
+                per[target] = dict(held=held, base=base, rss=rss, per=(rss - base) / held if held else None,
+                                   ready_s=r.get("ready_after_s"))
+            finally:
+                srv.stop()
+        # The same relay holding bare WebSocket connections (no hello, no session):
+        # splits the per-session figure into lws + shell vs the session itself.
+        srv = b.relay()
+        try:
+            base, sample = srv.rss_kb(), {}
+
+            def on_bare(ev, srv=srv, sample=sample):
+                if ev.get("event") == "ready":
+                    time.sleep(2.0)
+                    sample["rss"] = srv.rss_kb()
+
+            r = b.loadgen(f"idle-{n}-relay-bare", srv, ["--scenario", "idle", "--target", "relay", "--conns", n,
+                                                       "--hold", 5, "--connect-concurrency", 500, "--no-hello"] + local,
+                          on_event=on_bare, timeout=240)
+            held = r.get("connections", {}).get("sessions_ready", 0)
+            bare = (sample.get("rss", base) - base) / held if held else None
+        finally:
+            srv.stop()
+        R, F = per["relay"], per["reference"]
+        t.add(f"sessions held (of {n:,})", R["held"], F["held"], ratio=False, fmt="{:,.0f}",
+              target=f"{n:,}", check=lambda a, b_, r: a == n)
+        t.add("time to open all (s)", R["ready_s"], F["ready_s"], fmt="{:.2f}")
+        t.add("RSS before (MiB)", R["base"] / 1024, F["base"] / 1024, ratio=False)
+        t.add("RSS holding them (MiB)", R["rss"] / 1024, F["rss"] / 1024)
+        t.add("RSS per session (KiB)", R["per"], F["per"], target="≤ 8 KiB and ≤ 2× ref",
+              check=lambda a, b_, r: a <= 8 and (r is None or r <= 2))
+        t.add("  of which: bare WebSocket, no hello (KiB)", bare, F["per"])
+        t.add("  of which: the session after hello (KiB)", R["per"] - bare if R["per"] and bare else None, None,
+              ratio=False)
+    return t
+
+
+def scenario_bot_echo(b, quick):
+    n = 300 if quick else 1000
+    dur = 4 if quick else 10
+    t = Table(f"bot echo: {n:,} sessions chatting with the embedded rule bot")
+    common = ["--scenario", "echo", "--conns", n, "--warmup", 2, "--duration", dur, "--drain", 5]
+    sat = {}
+    for target in ("relay", "reference"):
+        srv = b.relay() if target == "relay" else b.reference()
+        try:
+            sat[target] = b.loadgen(f"echo-sat-{target}", srv, common + ["--target", target, "--window", 1])
+        finally:
+            srv.stop()
+    relay_max = sat["relay"].get("messages", {}).get("replies_per_s", 0)
+    rate = args_rate = b.args.rate
+    if not rate:  # same offered load for both: half of what the relay sustained, at least 100/s
+        rate = max(100, int(relay_max * 0.5 / 100) * 100)
+    low = max(100, int(relay_max * 0.2 / 100) * 100)
+    fixed, light = {}, {}
+    for target in ("relay", "reference"):
+        for r_, into in ((rate, fixed), (low, light)):
+            srv = b.relay() if target == "relay" else b.reference()
+            try:
+                into[target] = b.loadgen(f"echo-{int(r_)}-{target}", srv, common + ["--target", target, "--rate", r_])
+            finally:
+                srv.stop()
+    S, SR = sat["relay"], sat["reference"]
+    t.add("saturation: replies/s (1 in flight per session)", S.get("messages", {}).get("replies_per_s"),
+          SR.get("messages", {}).get("replies_per_s"), target="≥ 0.7× ref", check=lambda a, b_, r: r >= 0.7)
+    t.add("saturation: p50 reply latency (ms)", lat(S, "reply", "p50_us"), lat(SR, "reply", "p50_us"), fmt="{:.2f}")
+    t.add("saturation: p99 reply latency (ms)", lat(S, "reply", "p99_us"), lat(SR, "reply", "p99_us"), fmt="{:.2f}")
+    t.add("saturation: server CPU (run-queue wait)", cpu(S), cpu(SR), ratio=False)
+    F, FR = fixed["relay"], fixed["reference"]
+    t.add(f"fixed {rate:,.0f}/s: replies/s", F.get("messages", {}).get("replies_per_s"),
+          FR.get("messages", {}).get("replies_per_s"))
+    for q in ("p50_us", "p90_us", "p99_us", "max_us"):
+        chk = (lambda a, b_, r: r <= 1.5) if q == "p99_us" else None
+        t.add(f"fixed {rate:,.0f}/s: {q[:-3]} reply latency (ms)", lat(F, "reply", q), lat(FR, "reply", q),
+              fmt="{:.2f}", target="≤ 1.5× ref" if chk else None, check=chk)
+    t.add(f"fixed {rate:,.0f}/s: relay ack p99 (ms)", lat(F, "ack", "p99_us"), None, fmt="{:.2f}", ratio=False)
+    t.add(f"fixed {rate:,.0f}/s: server CPU (run-queue wait)", cpu(F), cpu(FR), ratio=False)
+    L, LR = light["relay"], light["reference"]
+    t.add(f"light {low:,.0f}/s: replies/s", L.get("messages", {}).get("replies_per_s"),
+          LR.get("messages", {}).get("replies_per_s"))
+    for q in ("p50_us", "p99_us"):
+        t.add(f"light {low:,.0f}/s: {q[:-3]} reply latency (ms)", lat(L, "reply", q), lat(LR, "reply", q), fmt="{:.2f}")
+    t.add(f"light {low:,.0f}/s: server CPU (run-queue wait)", cpu(L), cpu(LR), ratio=False)
+    py = {}
+    for kind, extra in (("sat", ["--window", 1]), ("fixed", ["--rate", rate])):
+        srv = b.python_reference()
+        if srv is None:
+            break
+        try:
+            py[kind] = b.loadgen(f"echo-{kind}-python", srv, common + ["--target", "reference"] + extra)
+        finally:
+            srv.stop()
+    if py:
+        t.add("saturation replies/s vs Python websockets echo", S.get("messages", {}).get("replies_per_s"),
+              py["sat"].get("messages", {}).get("replies_per_s"))
+        t.add(f"fixed {rate:,.0f}/s: p99 (ms) vs Python websockets echo", lat(F, "reply", "p99_us"),
+              lat(py["fixed"], "reply", "p99_us"), fmt="{:.2f}")
+        t.add("Python websockets echo CPU at saturation", cpu(py["sat"]), None, ratio=False)
+    t.note("reply = the bot's answer (relay: ack, echo and bot reply are 3 frames) / the echoed frame (reference); "
+           "latency from the send timestamp inside each message")
+    if not args_rate:
+        t.note(f"fixed rate = half the relay's saturation throughput, rounded down to 100/s ({rate:,.0f}/s); "
+               f"light = a fifth of it ({low:,.0f}/s)")
+    for label, r in (("relay", F), ("reference", FR)):
+        if r.get("loadgen_cpu_pct", 0) > 80:
+            t.note(f"warning: the load generator used {r['loadgen_cpu_pct']}% CPU against the {label}")
+    return t
+
+
+def scenario_handover(b, quick):
+    n = 300 if quick else 1000
+    dur = 4 if quick else 10
+    rate = b.args.rate or 2000
+    t = Table(f"handover path: {n:,} sessions in active handover (fast fake 8x8 in the load generator)")
+    rows = {}
+    for offered in ([rate] if quick else [rate, rate * 3]):
+        fake = free_port()
+        srv = b.relay("fake", fake_port=fake)
+        conns_seen = {}
+
+        def on_event(ev, srv=srv, fake=fake, seen=conns_seen):
+            if ev.get("event") == "measured":
+                seen["open"] = srv.established_to(fake)
+
+        try:
+            rows[offered] = r = b.loadgen(
+                f"handover-{offered}-relay", srv,
+                ["--scenario", "handover", "--target", "relay", "--conns", n, "--upstream", "fake", "--fake-port", fake,
+                 "--http-conns", 8, "--rate", offered, "--agent-rate", offered, "--warmup", 2, "--duration", dur,
+                 "--drain", 10], on_event=on_event)
+            r["open_8x8_connections"] = conns_seen.get("open")
+        finally:
+            srv.stop()
+    ref = b.reference()
+    try:
+        echo = b.loadgen(f"handover-{rate}-reference", ref, ["--scenario", "echo", "--target", "reference",
+                                                           "--conns", n, "--rate", rate, "--warmup", 2,
+                                                           "--duration", dur])
+    finally:
+        ref.stop()
+    r = rows[rate]
+    up = r.get("upstream", {})
+    t.add("sessions in active handover", r.get("protocol", {}).get("handover_active"), None, ratio=False,
+          fmt="{:,.0f}", target=f"{n:,}", check=lambda a, b_, x: a == n)
+    t.add(f"user→8x8 delivered/s (offered {rate:,}/s)", up.get("user_messages_per_s"), None, ratio=False,
+          target="≥ 2,000/s", check=lambda a, b_, x: a >= 2000)
+    t.add(f"agent→user delivered/s (offered {rate:,}/s)", r.get("messages", {}).get("agent_per_s"), None,
+          ratio=False, target="≥ 2,000/s", check=lambda a, b_, x: a >= 2000)
+    for q in ("p50_us", "p99_us", "max_us"):
+        t.add(f"user→8x8 {q[:-3]} latency (ms) vs one echo hop", lat(r, "user_to_8x8", q), lat(echo, "reply", q),
+              fmt="{:.2f}")
+    for q in ("p50_us", "p99_us", "max_us"):
+        t.add(f"agent→user {q[:-3]} latency (ms) vs one echo hop", lat(r, "agent_to_user", q), lat(echo, "reply", q),
+              fmt="{:.2f}")
+    sent = r.get("messages", {}).get("sent") or 0
+    t.add("user messages of the window that reached 8x8 by the end of the drain (%)",
+          100.0 * up.get("user_messages_of_window", 0) / sent if sent else None, None, ratio=False,
+          target="100 %", check=lambda a, b_, x: a >= 99.9)
+    asent = up.get("agent_sent") or 0
+    t.add("agent messages of the window that reached the user by the end of the drain (%)",
+          100.0 * r.get("latency", {}).get("agent_to_user", {}).get("count", 0) / asent if asent else None, None,
+          ratio=False, target="100 %", check=lambda a, b_, x: a >= 99.9)
+    t.add("user ack p99 (ms)", lat(r, "ack", "p99_us"), None, fmt="{:.2f}", ratio=False)
+    t.add("webhook round trip p99 (ms)", lat(r, "upstream_http", "p99_us"), None, fmt="{:.2f}", ratio=False)
+    t.add("server CPU (run-queue wait)", cpu(r), cpu(echo), ratio=False)
+    t.add("outbound 8x8 connections opened (whole run)", up.get("relay_connections_accepted"), None, ratio=False,
+          fmt="{:,.0f}", target="reused (≪ calls)", check=lambda a, b_, x: a <= 16)
+    t.add("outbound 8x8 connections open at end of window", r.get("open_8x8_connections"), None, ratio=False,
+          fmt="{:,.0f}")
+    t.add("8x8 calls in window (messages)", up.get("user_messages_in_window"), None, ratio=False, fmt="{:,.0f}")
+    if len(rows) > 1:
+        hi = max(rows)
+        h = rows[hi]
+        t.add(f"overload {hi:,}/s each way: user→8x8 delivered/s", h.get("upstream", {}).get("user_messages_per_s"),
+              None, ratio=False)
+        t.add(f"overload {hi:,}/s each way: agent→user delivered/s", h.get("messages", {}).get("agent_per_s"), None,
+              ratio=False)
+        t.add(f"overload {hi:,}/s: outbound 8x8 connections opened", h.get("upstream", {}).get("relay_connections_accepted"),
+              None, ratio=False, fmt="{:,.0f}")
+    # The same traffic through the relay's embedded simulator (demo mode): the agent
+    # side is driven over its agent API; user->8x8 is counted by the simulator.
+    srv = b.relay()
+    try:
+        stats = {}
+
+        def sim_stats(srv=srv):
+            with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/sim/admin/stats", timeout=10) as resp:
+                return json.load(resp)
+
+        def on_sim(ev, stats=stats):
+            if ev.get("event") in ("measure", "measured"):
+                stats[ev["event"]] = (time.time(), sim_stats())
+
+        sim = b.loadgen(f"handover-{rate}-sim", srv,
+                        ["--scenario", "handover", "--target", "relay", "--conns", n, "--upstream", "sim",
+                         "--http-conns", 8, "--rate", rate, "--agent-rate", rate, "--warmup", 2, "--duration", dur,
+                         "--drain", 10], on_event=on_sim)
+        u2a = None
+        if "measure" in stats and "measured" in stats:
+            (t0, a), (t1, z) = stats["measure"], stats["measured"]
+            key = "POST /conversations/{id}/messages"
+            u2a = (z["calls"].get(key, 0) - a["calls"].get(key, 0)) / (t1 - t0)
+            wh = (z["webhooks"]["delivered"] - a["webhooks"]["delivered"]) / (t1 - t0)
+            sim["sim_webhooks_per_s"] = wh
+        sim["sim_user_messages_per_s"] = u2a
+    finally:
+        srv.stop()
+    t.add("embedded simulator: sessions in active handover", sim.get("protocol", {}).get("handover_active"), None,
+          ratio=False, fmt="{:,.0f}")
+    t.add(f"embedded simulator: user→8x8 calls/s (offered {rate:,}/s)", sim.get("sim_user_messages_per_s"), None,
+          ratio=False, target="≥ 2,000/s", check=lambda a, b_, x: a >= 2000)
+    t.add(f"embedded simulator: agent→user delivered/s (offered {rate:,}/s)", sim.get("messages", {}).get("agent_per_s"),
+          None, ratio=False, target="≥ 2,000/s", check=lambda a, b_, x: a >= 2000)
+    t.add("embedded simulator: webhooks delivered/s", sim.get("sim_webhooks_per_s"), None, ratio=False)
+    t.add("embedded simulator: agent→user p99 (ms)", lat(sim, "agent_to_user", "p99_us"), lat(echo, "reply", "p99_us"),
+          fmt="{:.2f}")
+    t.add("embedded simulator: server CPU (run-queue wait)", cpu(sim), None, ratio=False)
+    t.note("the fake 8x8 answers at once and sends webhooks over 8 keep-alive connections; the reference column is "
+           "one WebSocket echo hop at the same rate (the floor for any relayed message)")
+    t.note("embedded simulator: relay in demo mode; agent messages go through the simulator's agent API "
+           "(8 keep-alive connections) and come back as webhooks, which the simulator delivers one at a time")
+    return t
+
+
+def copilot_available(port):
+    """True when the relay upgrades GET /ws/copilot with handover.copilot.v1."""
+    req = (f"GET /ws/copilot HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Protocol: handover.copilot.v1\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+        s.sendall(req.encode())
+        s.settimeout(3)
+        try:
+            head = s.recv(200).decode("latin-1")
+        except socket.timeout:
+            return False
+    return head.startswith("HTTP/1.1 101")
+
+
+def scenario_fanout(b, quick):
+    subs = 200 if quick else 1000
+    dur = 4 if quick else 10
+    rate = b.args.rate or 20
+    t = Table(f"fan-out: one busy session watched by {subs:,} copilot subscribers")
+    fake = free_port()
+    srv = b.relay("fake", fake_port=fake)
+    try:
+        if not copilot_available(srv.port):
+            t.add("copilot frames delivered/s", "not available yet", None, ratio=False)
+            t.note("fan-out: not available yet — this relay binary does not serve /ws/copilot "
+                   "(handover.copilot.v1); the scenario runs once it does")
+            return t
+        results = {}
+        for offered in ([rate] if quick else [rate, rate * 10]):
+            if offered != rate:
+                srv.stop()
+                fake = free_port()
+                srv = b.relay("fake", fake_port=fake)
+            results[offered] = b.loadgen(
+                f"fanout-{offered}-relay", srv,
+                ["--scenario", "fanout", "--target", "relay", "--subs", subs, "--upstream", "fake", "--fake-port", fake,
+                 "--rate", offered, "--warmup", 2, "--duration", dur, "--drain", 10, "--connect-concurrency", 200])
+    finally:
+        srv.stop()
+    refs = {}
+    for offered in results:
+        ref = b.reference()
+        try:
+            refs[offered] = b.loadgen(f"fanout-{offered}-reference", ref,
+                                      ["--scenario", "fanout", "--target", "reference", "--subs", subs, "--rate",
+                                       offered, "--warmup", 2, "--duration", dur, "--connect-concurrency", 200])
+        finally:
+            ref.stop()
+    for offered in results:
+        r, f = results[offered], refs[offered]
+        t.add(f"{offered}/s: subscribers ready", r.get("connections", {}).get("subscribers_ready"),
+              f.get("connections", {}).get("subscribers_ready"), ratio=False, fmt="{:,.0f}")
+        t.add(f"{offered}/s: frames delivered/s", r.get("fanout", {}).get("frames_per_s"),
+              f.get("fanout", {}).get("frames_per_s"))
+        t.add(f"{offered}/s: bytes delivered/s (MB)", r.get("fanout", {}).get("bytes_per_s", 0) / 1e6,
+              f.get("fanout", {}).get("bytes_per_s", 0) / 1e6, fmt="{:.2f}")
+        t.add(f"{offered}/s: transcript frames per message per subscriber",
+              r.get("fanout", {}).get("marked", 0) / max(1, r.get("messages", {}).get("sent", 1)) / subs,
+              f.get("fanout", {}).get("marked", 0) / max(1, f.get("messages", {}).get("sent", 1)) / subs,
+              fmt="{:.2f}", target="1.00", check=lambda a, b_, x: a >= 0.99)
+        for q in ("p50_us", "p99_us", "max_us"):
+            t.add(f"{offered}/s: {q[:-3]} message→subscriber (ms)", lat(r, "fanout", q), lat(f, "fanout", q),
+                  fmt="{:.2f}")
+        t.add(f"{offered}/s: server CPU (run-queue wait)", cpu(r), cpu(f), ratio=False)
+    t.note("relay: each user message of the watched session yields a transcript event plus tile updates per "
+           "subscriber; reference: the echo server copies each message to every subscriber once")
+    return t
+
+
+def scenario_storm(b, quick):
+    n = 2000 if quick else 10000
+    t = Table(f"reconnect storm: {n:,} sessions drop and resume with lastSeq at once")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if n + 200 > hard:
+        t.note(f"skipped: RLIMIT_NOFILE hard limit {hard:,} is below {n + 200:,}")
+        return t
+    res = {}
+    for target in ("relay", "reference"):
+        srv = b.relay() if target == "relay" else b.reference()
+        try:
+            res[target] = b.loadgen(f"storm-{n}-{target}", srv,
+                                    ["--scenario", "storm", "--target", target, "--conns", n,
+                                     "--connect-concurrency", 1000], timeout=240)
+        finally:
+            srv.stop()
+    srv = b.reference(loop="ev")
+    try:
+        res["reference-ev"] = b.loadgen(f"storm-{n}-reference-ev", srv,
+                                        ["--scenario", "storm", "--target", "reference", "--conns", n,
+                                         "--connect-concurrency", 1000], timeout=240)
+    finally:
+        srv.stop()
+    R, F = res["relay"].get("storm", {}), res["reference"].get("storm", {})
+    t.add("sessions dropped", R.get("dropped"), F.get("dropped"), ratio=False, fmt="{:,.0f}")
+    t.add("sessions resumed", R.get("resumed"), F.get("resumed"), ratio=False, fmt="{:,.0f}", target=f"{n:,}",
+          check=lambda a, b_, x: a == n)
+    t.add("time until all resumed and caught up (s)", R.get("all_resumed_s"), F.get("all_resumed_s"), fmt="{:.2f}",
+          target="< 5 s", check=lambda a, b_, x: 0 <= a < 5)
+    t.add("  same, reference on libev/epoll instead of lws's poll() (s)", R.get("all_resumed_s"),
+          res["reference-ev"].get("storm", {}).get("all_resumed_s"), fmt="{:.2f}")
+    t.add("time until the resent message is acked everywhere (s)", R.get("all_acked_s"), None, fmt="{:.2f}",
+          ratio=False)
+    t.add("first connect of all sessions (s)", res["relay"].get("ready_after_s"), res["reference"].get("ready_after_s"),
+          fmt="{:.2f}")
+    t.add("server CPU during the storm (run-queue wait)", cpu(res["relay"]), cpu(res["reference"]), ratio=False)
+    t.add("load generator CPU during the storm", res["relay"].get("loadgen_cpu_pct"),
+          res["reference"].get("loadgen_cpu_pct"), ratio=False, fmt="{:.0f}%")
+    t.add("resume latency p50 (ms)", lat(res["relay"], "resume", "p50_us"), lat(res["reference"], "resume", "p50_us"),
+          fmt="{:.1f}")
+    t.add("resume latency p99 (ms)", lat(res["relay"], "resume", "p99_us"), lat(res["reference"], "resume", "p99_us"),
+          fmt="{:.1f}")
+    t.add("sessions that lost messages", R.get("lost_sessions"), None, ratio=False, fmt="{:,.0f}", target="0",
+          check=lambda a, b_, x: a == 0)
+    t.add("sessions with duplicated messages", R.get("duplicated_sessions"), None, ratio=False, fmt="{:,.0f}",
+          target="0", check=lambda a, b_, x: a == 0)
+    p = res["relay"].get("protocol", {})
+    t.add("seq gaps / duplicate seqs seen", f"{p.get('seq_gaps', '?')} / {p.get('seq_duplicates', '?')}", None,
+          ratio=False)
+    t.note("each session: hello, one message answered by the bot, then a message 'p2' sent immediately before the "
+           "socket drops; on resume the client sends lastSeq, must get every later event once, and resends p2, "
+           "which must be acked with its original seq and not stored twice. Reference: reconnect + hello echo.")
+    return t
+
+
+RUNNERS = {"idle": scenario_idle, "bot-echo": scenario_bot_echo, "handover": scenario_handover,
+           "fanout": scenario_fanout, "storm": scenario_storm}
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    load = os.getloadavg()
+    return (f"{os.cpu_count()} CPUs ({cpu}), kernel {platform.release()}, RLIMIT_NOFILE hard {hard}, "
+            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenarios", nargs="*", default=["all"], help=" | ".join(SCENARIOS + ["all"]))
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test (about a minute)")
+    ap.add_argument("--repeat", type=int, default=1, help="run each scenario N times (report every run)")
+    ap.add_argument("--relay-bin", default=os.environ.get("RELAY_BIN", DEFAULT_RELAY))
+    ap.add_argument("--rate", type=float, default=0, help="override the fixed offered rate of bot-echo/handover/fanout")
+    ap.add_argument("--no-build", action="store_true", help="do not run `make -C bench build` first")
+    args = ap.parse_args()
+    chosen = SCENARIOS if "all" in args.scenarios else args.scenarios
+    for s in chosen:
+        if s not in RUNNERS:
+            ap.error(f"unknown scenario {s!r}; choose from {', '.join(SCENARIOS)} or all")
+    if not args.no_build:
+        subprocess.run(["make", "--no-print-directory", "-C", os.path.join(ROOT, "bench"), "build"], check=True)
+    if not os.access(args.relay_bin, os.X_OK):
+        sys.exit(f"relay binary not found: {args.relay_bin}\nbuild it with `make bench-build` or pass --relay-bin")
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)  # also when started in the background (SIGINT ignored there)
+    b = Bench(args)
+    print(f"machine: {machine()}\nrelay: {args.relay_bin}\nresults: {b.results_dir}", flush=True)
+    tables = []
+    try:
+        for s in chosen:
+            for i in range(args.repeat):
+                title = f"{s} (run {i + 1}/{args.repeat})" if args.repeat > 1 else s
+                print(f"\n>> {title}", flush=True)
+                started = time.time()
+                t = RUNNERS[s](b, args.quick)
+                t.title += f" — run {i + 1}/{args.repeat}" if args.repeat > 1 else ""
+                t.note(f"({time.time() - started:.0f} s; load average now {os.getloadavg()[0]:.2f})")
+                print(t.render(), flush=True)
+                tables.append(t)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping every process started here", file=sys.stderr)
+    finally:
+        stop_all()
+        with open(os.path.join(b.results_dir, "loadgen.json"), "w") as f:
+            json.dump(b.raw, f, indent=1)
+        with open(os.path.join(b.results_dir, "tables.md"), "w") as f:
+            f.write(f"machine: {machine()}\n")
+            for t in tables:
+                f.write(t.render() + "\n")
+    if tables:
+        print(f"\nsaved {os.path.join(b.results_dir, 'tables.md')}")
+
+
+if __name__ == "__main__":
+    main()
