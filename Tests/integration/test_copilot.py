@@ -294,25 +294,22 @@ def test_resume_after_a_drop_loses_nothing(demo):
                 ws.apply_all(r.feed())
                 assert ws.state() == Workspace(final).state()
 
-            # lastPos 0 (an empty workspace) is resumable too while the feed still holds its start.
+            # lastPos 0 (an empty workspace) gets a snapshot: the bot part before the handover
+            # was never a feed frame (the feed starts with the first handover), only snapshots carry it.
             z = await CopilotClient.open(demo, label="from-zero")
             async with z:
-                resumed = await z.subscribe(link["sessionId"], link["URLToken"], last_pos=0)
-                assert resumed == {"type": "resumed", "pos": final["pos"]}, resumed
-                replay = [await z.next_feed() for _ in range(final["pos"])]
-                assert_consecutive(replay, 1)
-                ws = Workspace({**final, "pos": 0, "tiles": [], "transcript": [], "handover": None})
-                ws.apply_all(replay)
-                assert ws.state() == Workspace(final).state()
-                assert [m["seq"] for m in ws.transcript] == [m["seq"] for m in chat_messages(c)]
+                snap0 = await z.subscribe(link["sessionId"], link["URLToken"], last_pos=0)
+                assert snap0["type"] == "snapshot", {k: snap0[k] for k in snap0 if k != "transcript"}
+                assert Workspace(snap0).state() == Workspace(final).state()
+                assert [m["seq"] for m in snap0["transcript"]] == [m["seq"] for m in chat_messages(c)]
 
     run(scenario())
 
 
 def test_resume_from_too_far_back_or_the_future_gets_a_snapshot(demo):
-    """The feed keeps a bounded window of recent frames for resumes (CopilotFeed.resumeWindow = 512: between
-    512 and 1024 frames); 520 unwatched bot exchanges (1041 frames) push the start of the session out of it."""
-    exchanges = 520
+    """A position the feed cannot resume from gets a snapshot: lastPos 0 when the bot part came before the
+    feed started (the window overflow itself is covered by CopilotFeedTests), or a position from the future."""
+    exchanges = 20
 
     async def scenario():
         c = await start_chat(demo)
@@ -332,10 +329,10 @@ def test_resume_from_too_far_back_or_the_future_gets_a_snapshot(demo):
             # From the far past: a snapshot with the whole transcript.
             old = await CopilotClient.open(demo, label="far-past")
             async with old:
-                snap = await old.subscribe(link["sessionId"], link["URLToken"], last_pos=1)
+                snap = await old.subscribe(link["sessionId"], link["URLToken"], last_pos=0)
                 assert snap["type"] == "snapshot", {k: snap[k] for k in snap if k != "transcript"}
                 assert snap["transcript"] == [as_transcript(m) for m in everything]
-                assert snap["pos"] > 1024, snap["pos"]
+                assert snap["pos"] > 5, snap["pos"]
 
             # From the future (e.g. a page open across a relay restart): a snapshot too.
             future = await CopilotClient.open(demo, label="future")

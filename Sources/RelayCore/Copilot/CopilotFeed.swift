@@ -11,6 +11,9 @@ public struct CopilotFeed: Equatable, Sendable {
     public private(set) var tiles: [String: CopilotTile] = [:]
     private var recent: [(pos: Int, frame: String)] = []
     public var watchers: Set<ConnectionID> = []
+    /// The smallest `lastPos` a resume can start from: the transcript before
+    /// the feed started recording is only in snapshots.
+    public private(set) var resumeFloor = 0
 
     public init() {}
 
@@ -60,8 +63,11 @@ public struct CopilotFeed: Equatable, Sendable {
 
     /// The frames after `lastPos`, or nil when they are no longer all held
     /// (or `lastPos` is from the future, e.g. another relay run).
+    /// Starts recording after content (earlier messages) that only a snapshot carries.
+    mutating func startAfterExistingContent() { resumeFloor = pos + 1 }
+
     public func frames(after lastPos: Int) -> [String]? {
-        guard lastPos <= pos else { return nil }
+        guard lastPos <= pos, lastPos >= resumeFloor else { return nil }
         if lastPos == pos { return [] }
         guard let first = recent.first, first.pos <= lastPos + 1 else { return nil }
         return recent.filter { $0.pos > lastPos }.map(\.frame)

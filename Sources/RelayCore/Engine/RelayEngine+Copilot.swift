@@ -97,11 +97,17 @@ extension RelayEngine {
     /// Tiles are recomputed only while someone watches (a subscriber
     /// triggers the catch-up), so unwatched sessions cost only the cheap
     /// per-message analysis.
+    ///
+    /// Nothing happens before the session's first handover: only a handover
+    /// hands out a copilot link, so nobody watches earlier, and bot-only
+    /// sessions never pay for the analyzers. The workspace is then built
+    /// from the whole log at once.
     mutating func copilotObserve(_ sid: SessionID, _ event: SessionEvent, now: Int64) -> [RelayEffect] {
+        guard sessions[sid]!.handoverGeneration > 0 || !sessions[sid]!.copilot.watchers.isEmpty else { return [] }
+        ensureWorkspace(sid)
         var frames: [String] = []
         switch event.kind {
         case .message(let message):
-            if workspaces[sid] == nil { workspaces[sid] = config.copilot.makeWorkspace() }
             workspaces[sid]!.append(CopilotMessage(seq: event.seq, from: message.from.rawValue, text: message.text, ts: event.ts))
             frames.append(sessions[sid]!.copilot.transcript(copilotMessage(event, message, redact: workspaces[sid])))
         case .handover:
@@ -111,9 +117,21 @@ extension RelayEngine {
         return sendToWatchers(sid, frames)
     }
 
+    /// Creates the session's analyzer workspace on first use, fed with every
+    /// message so far; those messages reach pages only through snapshots.
+    mutating func ensureWorkspace(_ sid: SessionID) {
+        guard workspaces[sid] == nil else { return }
+        var workspace = config.copilot.makeWorkspace()
+        for event in sessions[sid]!.log.events {
+            if let m = event.message { workspace.append(CopilotMessage(seq: event.seq, from: m.from.rawValue, text: m.text, ts: event.ts)) }
+        }
+        workspaces[sid] = workspace
+        if !sessions[sid]!.log.events.isEmpty { sessions[sid]!.copilot.startAfterExistingContent() }
+    }
+
     /// Recomputes the built-in tiles; returns the frames of those that changed.
     mutating func refreshTiles(_ sid: SessionID, now: Int64) -> [String] {
-        if workspaces[sid] == nil { workspaces[sid] = config.copilot.makeWorkspace() }
+        ensureWorkspace(sid)
         var data = workspaces[sid]!.tileData()
         data["identity"] = identityTileData(sid)
         data["transcript"] = ["count": JSONValue(sessions[sid]!.log.messages.count)]

@@ -37,8 +37,9 @@ import Testing
 
     @Test func subscribeSendsTheWholeWorkspace() throws {
         var (h, _, token) = try started()
-        // Until someone watches, the feed only numbers the events; no tile is computed.
-        #expect(h.s1.copilot.pos == 6)
+        // The feed starts with the first handover (only a handover hands out a link);
+        // until someone watches it only numbers the events; no tile is computed.
+        #expect(h.s1.copilot.pos == 1)
         #expect(h.s1.copilot.tiles.isEmpty)
 
         let (w, effects) = h.watch(101, token: token)
@@ -47,8 +48,8 @@ import Testing
         try #require(texts.count == 1)
         let snapshot = json(texts[0])
         #expect(snapshot["type"] == "snapshot")
-        #expect(snapshot["pos"] == 12)  // 6 events + the 6 built-in tiles, computed on subscribe
-        #expect(h.s1.copilot.pos == 12)
+        #expect(snapshot["pos"] == 7)  // the handover event + the 6 built-in tiles, computed on subscribe
+        #expect(h.s1.copilot.pos == 7)
         #expect(h.s1.copilot.watchers == [w])
         #expect(snapshot["session"] == ["id": "s1", "user": ["name": "Ada"]])
         #expect(snapshot["layout"] == CopilotLayout.default.json)
@@ -99,19 +100,29 @@ import Testing
         let (w, effects) = h.watch(101, token: token)
         let snapshot = json(try #require(effects.texts(to: w).first))
         #expect(snapshot["handover"] == .null)
-        #expect(snapshot["pos"] == 7)  // the greeting + 6 tiles
+        #expect(snapshot["pos"] == 6)  // the 6 tiles; the greeting is only in the snapshot's transcript
         #expect(snapshot["transcript"]?.arrayValue?.count == 1)
         #expect(snapshot["tiles"]?.arrayValue?.first?["data"]?["handover"] == [:])
         #expect(snapshot["tiles"]?.arrayValue?.first?["data"]?["properties"] == [])
     }
 
-    @Test func lastPosZeroResumesFromTheStart() throws {
+    @Test func lastPosZeroGetsASnapshotWhenTheFeedStartedAfterTheBotPart() throws {
+        // The messages before the first handover were never feed frames: only a snapshot carries them.
         var (h, _, token) = try started()
         let (w, effects) = h.watch(101, token: token, lastPos: 0)
         let texts = effects.texts(to: w)
-        #expect(texts.first == CopilotFrame.resumed(pos: 12))
-        #expect(texts.dropFirst().map(pos) == Array(1...12))
-        #expect(texts.dropFirst().map(type) == Array(repeating: "transcript", count: 5) + ["handover"] + Array(repeating: "tile", count: 6))
+        #expect(texts.map(type) == ["snapshot"])
+        #expect(json(texts[0])["transcript"]?.arrayValue?.count == 5)
+        #expect(h.s1.copilot.resumeFloor == 1)
+    }
+
+    @Test func lastPosOneResumesWithEveryLaterFrame() throws {
+        var (h, _, token) = try started()
+        let (w, effects) = h.watch(101, token: token, lastPos: 1)
+        let texts = effects.texts(to: w)
+        #expect(texts.first == CopilotFrame.resumed(pos: 7))
+        #expect(texts.dropFirst().map(pos) == Array(2...7))
+        #expect(texts.dropFirst().map(type) == Array(repeating: "tile", count: 6))
     }
 
     // MARK: live frames
@@ -232,7 +243,7 @@ import Testing
         var (h, _, token) = try started()
         let (w, effects) = h.watch(101, token: token, lastPos: 1_000)
         #expect(effects.texts(to: w).map(type) == ["snapshot"])
-        #expect(json(effects.texts(to: w)[0])["pos"] == 12)
+        #expect(json(effects.texts(to: w)[0])["pos"] == 7)
     }
 
     @Test func lastPosOlderThanTheWindowGetsASnapshot() throws {
@@ -431,12 +442,12 @@ import Testing
         h.agentJoins()
         _ = h.say(c1, "m3", "My parcel never arrived")
         #expect(h.s1.copilot.tiles.isEmpty)
-        #expect(h.s1.copilot.pos == 9)  // events 1–9, one frame each
+        #expect(h.s1.copilot.pos == 4)  // events 6–9 (from the handover on), one frame each
 
         let (w, effects) = h.watch(101, token: token)
-        #expect(h.s1.copilot.pos == 15)
+        #expect(h.s1.copilot.pos == 10)
         let snapshot = json(try #require(effects.texts(to: w).first))
-        #expect(snapshot["pos"] == 15)
+        #expect(snapshot["pos"] == 10)
         let tiles = try #require(snapshot["tiles"]?.arrayValue)
         let transcript = try #require(tiles.first { $0["id"] == "transcript" })
         #expect(transcript["data"] == ["count": 6])
