@@ -6,10 +6,12 @@ public struct SessionID: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One WebSocket connection, as numbered by the shell. The core never sees sockets.
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+/// Ordered by number, so effects for several connections come out in a fixed order.
+public struct ConnectionID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
     public var description: String { "conn-\(rawValue)" }
+    public static func < (a: ConnectionID, b: ConnectionID) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Correlates an outbound HTTP call with its result.

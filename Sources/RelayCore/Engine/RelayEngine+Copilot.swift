@@ -86,7 +86,7 @@ extension RelayEngine {
 
     func sendToWatchers(_ sid: SessionID, _ frames: [String]) -> [RelayEffect] {
         guard !frames.isEmpty, let watchers = sessions[sid]?.copilot.watchers, !watchers.isEmpty else { return [] }
-        let ordered = watchers.sorted { $0.rawValue < $1.rawValue }
+        let ordered = watchers.sorted()
         return frames.flatMap { frame in ordered.map { RelayEffect.send($0, frame) } }
     }
 
@@ -108,7 +108,7 @@ extension RelayEngine {
         var frames: [String] = []
         switch event.kind {
         case .message(let message):
-            workspaces[sid]!.append(CopilotMessage(seq: event.seq, from: message.from.rawValue, text: message.text, ts: event.ts))
+            workspaces[sid]!.append(CopilotMessage(event, message))
             frames.append(sessions[sid]!.copilot.transcript(copilotMessage(event, message, redact: workspaces[sid])))
         case .handover:
             frames.append(sessions[sid]!.copilot.handover(event))
@@ -123,7 +123,7 @@ extension RelayEngine {
         guard workspaces[sid] == nil else { return }
         var workspace = config.copilot.makeWorkspace()
         for event in sessions[sid]!.log.events {
-            if let m = event.message { workspace.append(CopilotMessage(seq: event.seq, from: m.from.rawValue, text: m.text, ts: event.ts)) }
+            if let m = event.message { workspace.append(CopilotMessage(event, m)) }
         }
         workspaces[sid] = workspace
         if !sessions[sid]!.log.events.isEmpty { sessions[sid]!.copilot.startAfterExistingContent() }
@@ -160,5 +160,12 @@ extension RelayEngine {
             "properties": session.handoverProperties,
             "handover": .object(handover),
         ]
+    }
+}
+
+extension CopilotMessage {
+    /// The analyzers' view of a stored chat message.
+    init(_ event: SessionEvent, _ message: SessionEvent.Message) {
+        self.init(seq: event.seq, from: message.from.rawValue, text: message.text, ts: event.ts)
     }
 }

@@ -79,7 +79,7 @@ extension RelayEngine {
             case .deliverSystemMessage(let text):
                 effects += broadcast(sid, append(sid, .message(.init(from: .system, text: text)), now: now))
             case .agentTyping(let active):
-                effects += broadcastEphemeral(sid, ServerFrame.typing(from: .agent, active: active))
+                effects += sendToChat(sid, ServerFrame.typing(from: .agent, active: active))
             case .removeUserFromConversation:
                 // Without a conversation id the create call is still in flight; its success leaves at once.
                 if let handover = sessions[sid]!.handover, let conversation = handover.conversationID {

@@ -167,7 +167,7 @@ public struct RelayEngine: Sendable {
         let event = append(sid, .message(.init(from: .system, text: "The chat has ended.")), now: now)
         effects += broadcast(sid, event)
         sessions[sid]!.ended = true
-        effects += sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .close($0, code: CloseCode.normal, reason: "chat ended") }
+        effects += sessions[sid]!.connections.sorted().map { .close($0, code: CloseCode.normal, reason: "chat ended") }
         effects.append(.log(LogRecord(.info, "session ended by user", ["session": sid.rawValue])))
         return effects
     }
@@ -181,14 +181,12 @@ public struct RelayEngine: Sendable {
 
     /// Publishes a stored event: to every chat connection of the session and to its copilot.
     mutating func broadcast(_ sid: SessionID, _ event: SessionEvent) -> [RelayEffect] {
-        let text = ServerFrame.event(event)
-        let now = event.ts
-        return sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .send($0, text) }
-            + copilotObserve(sid, event, now: now)
+        sendToChat(sid, ServerFrame.event(event)) + copilotObserve(sid, event, now: event.ts)
     }
 
-    func broadcastEphemeral(_ sid: SessionID, _ text: String) -> [RelayEffect] {
-        sessions[sid]!.connections.sorted { $0.rawValue < $1.rawValue }.map { .send($0, text) }
+    /// Sends one frame to every chat connection of the session (stored events and typing alike).
+    func sendToChat(_ sid: SessionID, _ text: String) -> [RelayEffect] {
+        sessions[sid]!.connections.sorted().map { .send($0, text) }
     }
 
     mutating func newCall(_ purpose: PendingCall) -> CallID {
@@ -237,7 +235,7 @@ public struct RelayEngine: Sendable {
         var effects: [RelayEffect] = []
         for sid in idle {
             // Copilot pages still open on a forgotten session are told so (they must not retry).
-            for watcher in sessions[sid]!.copilot.watchers.sorted(by: { $0.rawValue < $1.rawValue }) {
+            for watcher in sessions[sid]!.copilot.watchers.sorted() {
                 effects += [.send(watcher, CopilotFrame.error(code: "unknown_session", message: "the session has expired")),
                             .close(watcher, code: CopilotCloseCode.unknownSession, reason: "unknown_session")]
                 copilotConnections.removeValue(forKey: watcher)

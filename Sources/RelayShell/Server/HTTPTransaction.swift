@@ -46,7 +46,7 @@ extension ServiceLoop {
         guard length > 0 else { return nil }
         var buffer = [CChar](repeating: 0, count: length + 1)
         guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
-        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Self.text(buffer, count: length)
     }
 
     func customHeader(_ wsi: OpaquePointer, name: String) -> String? {
@@ -55,7 +55,12 @@ extension ServiceLoop {
         guard length > 0 else { return nil }
         var buffer = [CChar](repeating: 0, count: length + 1)
         guard lws_hdr_custom_copy(wsi, &buffer, Int32(buffer.count), key, Int32(key.utf8.count)) >= 0 else { return nil }
-        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Self.text(buffer, count: length)
+    }
+
+    /// The first `count` bytes of a C buffer lws filled, as UTF-8 text.
+    static func text(_ buffer: [CChar], count: Int) -> String {
+        String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func requestPath(_ wsi: OpaquePointer, token: lws_token_indexes) -> String? { header(wsi, token: token) }
@@ -79,7 +84,7 @@ extension ServiceLoop {
         while true {
             let n = lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index)
             guard n > 0 else { break }
-            let pair = String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let pair = Self.text(buffer, count: Int(n))
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             index += 1
