@@ -38,25 +38,26 @@ let package = Package(
         .target(name: "CopilotAnalyzers", dependencies: ["RelayJSON"]),
 
         // The functional core: sessions, handover state machine, chat protocol, 8x8 requests/webhooks, bots.
-        .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto", "CopilotAnalyzers"]),
+        .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto", "CopilotAnalyzers", "RelayStore"]),
 
         // A stand-in for 8x8's Chat Gateway v1 + agent console, kept apart from the relay on purpose.
         .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel"]),
 
         // The imperative shell: one libwebsockets service loop executing core effects.
         .target(name: "RelayShell", dependencies: [
-            "CLWS", "RelayCore", "HTTPModel", "RelayJSON",
+            "CLWS", "RelayCore", "HTTPModel", "RelayJSON", "RelayStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "handover-relay", dependencies: [
             "RelayShell", "RelayCore", "ChatGatewaySimulator", "CopilotAnalyzers", "HTTPModel", "RelayJSON",
+            "RelayStore", "SQLiteStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
-        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers"]),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers", "RelayStore"]),
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
         .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),

@@ -1,8 +1,8 @@
 import RelayJSON
 
 /// The relay's durable state: the per-session event log (the single source of truth for
-/// every session), live-session snapshots, webhook/idempotency keys and the outbound
-/// call outbox. Keeps the core independent of the backend (SQLite today, Redis Streams later).
+/// every session), live-session snapshots (which carry each session's pending 8x8 calls),
+/// webhook dedupe keys and the positions of log consumers. Keeps the core independent of the backend (SQLite today, Redis Streams later).
 ///
 /// **Threading.** Synchronous and not thread-safe: an instance is used only from the
 /// relay's single service thread, like every other piece of relay state. Implementations
@@ -11,7 +11,7 @@ import RelayJSON
 /// **Atomicity.** Every mutating call is atomic on its own (e.g. `append` writes all of its
 /// events or none, in one commit — so batching events into one call batches commits).
 /// `transaction` groups several calls into one atomic unit, e.g. "append the user's
-/// message and enqueue the call that forwards it to 8x8".
+/// message and save the session snapshot whose outbox now forwards it to 8x8".
 ///
 /// **Offsets and epoch.** Offsets start at 1, grow strictly across all sessions and are
 /// never reused. A reader keeps `(epoch, offset)`; if the epoch changed, or
@@ -46,6 +46,10 @@ public protocol EventStore: AnyObject {
     /// The offset of the oldest stored event, nil if no events are stored.
     func firstOffset() throws(StoreError) -> Int64?
 
+    /// The offset of the first stored event with `ts >= since`, nil if there is none.
+    /// (Events are ordered by offset, not time: a scan, for the rare "start at time T".)
+    func firstOffset(since ts: Int64) throws(StoreError) -> Int64?
+
     /// The highest offset ever removed by `prune` (0 if none). A reader that has consumed
     /// everything up to position p missed events iff p < prunedThrough.
     func prunedThrough() throws(StoreError) -> Int64
@@ -74,23 +78,20 @@ public protocol EventStore: AnyObject {
     /// expired at `now` (i.e. a duplicate); true otherwise (an expired entry is replaced).
     func rememberKey(_ key: String, now: Int64, expiresAt: Int64) throws(StoreError) -> Bool
 
+    /// Every key not expired at `now` (to rebuild an in-memory index after a restart).
+    func liveKeys(now: Int64) throws(StoreError) -> [String]
+
     /// Deletes keys with `expiresAt <= now`; returns how many.
     @discardableResult
     func forgetExpiredKeys(now: Int64) throws(StoreError) -> Int
 
-    // MARK: outbox
+    // MARK: consumer cursors
 
-    /// Records an outbound call before it is sent. Throws `.duplicate` if `id` is pending.
-    func enqueueOutbound(id: String, sessionID: String, request: JSONValue, now: Int64) throws(StoreError)
+    /// The offset a named consumer (e.g. a webhook subscription) has processed, nil if never set.
+    func cursor(_ name: String) throws(StoreError) -> Int64?
 
-    /// Removes a call once it completed (or failed for good). Returns false if it was not pending.
-    @discardableResult
-    func completeOutbound(id: String) throws(StoreError) -> Bool
-
-    /// Calls still pending, in enqueue order: after a restart, resend them (with their ids).
-    /// A call that was sent just before a crash is resent too — delivery is at least once,
-    /// so the peer request should carry `id` (or the core check) to avoid duplicates.
-    func pendingOutbound() throws(StoreError) -> [OutboundEntry]
+    /// Records that consumer `name` has processed everything up to `offset`.
+    func setCursor(_ name: String, to offset: Int64) throws(StoreError)
 
     // MARK: grouping
 

@@ -20,7 +20,7 @@ public final class InMemoryStore: EventStore {
         var prunedThrough: Int64 = 0
         var sessions: [String: JSONValue] = [:]
         var keys: [String: Int64] = [:]             // key → expiresAt
-        var outbox: [OutboundEntry] = []            // enqueue order
+        var cursors: [String: Int64] = [:]
     }
 
     private var state = State()
@@ -73,6 +73,8 @@ public final class InMemoryStore: EventStore {
     public func lastOffset() throws(StoreError) -> Int64 { state.lastOffset }
 
     public func firstOffset() throws(StoreError) -> Int64? { state.log.first?.offset }
+
+    public func firstOffset(since ts: Int64) throws(StoreError) -> Int64? { state.log.first { $0.ts >= ts }?.offset }
 
     public func prunedThrough() throws(StoreError) -> Int64 { state.prunedThrough }
 
@@ -137,6 +139,10 @@ public final class InMemoryStore: EventStore {
         return true
     }
 
+    public func liveKeys(now: Int64) throws(StoreError) -> [String] {
+        state.keys.filter { $0.value > now }.map(\.key).sorted()
+    }
+
     @discardableResult
     public func forgetExpiredKeys(now: Int64) throws(StoreError) -> Int {
         let before = state.keys.count
@@ -144,21 +150,11 @@ public final class InMemoryStore: EventStore {
         return before - state.keys.count
     }
 
-    // MARK: outbox
+    // MARK: consumer cursors
 
-    public func enqueueOutbound(id: String, sessionID: String, request: JSONValue, now: Int64) throws(StoreError) {
-        guard !state.outbox.contains(where: { $0.id == id }) else { throw StoreError(.duplicate, "outbound call \(id) is already pending") }
-        state.outbox.append(OutboundEntry(id: id, sessionID: sessionID, request: request, enqueuedAt: now))
-    }
+    public func cursor(_ name: String) throws(StoreError) -> Int64? { state.cursors[name] }
 
-    @discardableResult
-    public func completeOutbound(id: String) throws(StoreError) -> Bool {
-        guard let index = state.outbox.firstIndex(where: { $0.id == id }) else { return false }
-        state.outbox.remove(at: index)
-        return true
-    }
-
-    public func pendingOutbound() throws(StoreError) -> [OutboundEntry] { state.outbox }
+    public func setCursor(_ name: String, to offset: Int64) throws(StoreError) { state.cursors[name] = offset }
 
     // MARK: grouping
 

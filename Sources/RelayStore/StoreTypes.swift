@@ -58,26 +58,6 @@ public struct StoredSession: Equatable, Sendable {
     }
 }
 
-/// An outbound call (e.g. to 8x8) recorded before it is sent and removed once it completed,
-/// so calls pending at a crash are retried after restart.
-public struct OutboundEntry: Equatable, Sendable {
-    /// Caller-chosen, stable id: the same id is sent again on retry, so it can serve as an
-    /// idempotency key towards the peer.
-    public var id: String
-    public var sessionID: String
-    /// The request, opaque to the store.
-    public var request: JSONValue
-    /// When it was enqueued (ms); entries are returned in enqueue order.
-    public var enqueuedAt: Int64
-
-    public init(id: String, sessionID: String, request: JSONValue, enqueuedAt: Int64) {
-        self.id = id
-        self.sessionID = sessionID
-        self.request = request
-        self.enqueuedAt = enqueuedAt
-    }
-}
-
 /// A failed store operation: a machine-readable code plus a human-readable message.
 public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public let code: Code
@@ -96,7 +76,7 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         private init(_ rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
-        /// A (session, seq) or outbox id that already exists; nothing of the call was written.
+        /// A (session, seq) that already exists; nothing of the call was written.
         public static let duplicate = Code("duplicate")
         /// An argument the store refuses (e.g. seq < 1).
         public static let invalid = Code("invalid")

@@ -10,7 +10,7 @@ import RelayStore
 /// loss too, at a much lower rate of single-event appends — batch events to compensate.
 ///
 /// **Layout.** Tables `events` (offset = `ofs`, AUTOINCREMENT so offsets are never reused
-/// after pruning), `sessions`, `dedupe_keys`, `outbox`, and `meta` (epoch, prunedThrough);
+/// after pruning), `sessions`, `dedupe_keys`, `cursors`, and `meta` (epoch, prunedThrough);
 /// the schema version is `PRAGMA user_version`. A file created anew gets a new random epoch.
 ///
 /// **Threading.** Not thread-safe; used only from the relay's service thread (see `EventStore`).
@@ -109,13 +109,7 @@ public final class SQLiteStore: EventStore {
                 CREATE UNIQUE INDEX events_by_session ON events (session_id, seq);
                 CREATE TABLE sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE dedupe_keys (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE outbox (
-                    n INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    session_id TEXT NOT NULL,
-                    request TEXT NOT NULL,
-                    enqueued_at INTEGER NOT NULL
-                );
+                CREATE TABLE cursors (name TEXT PRIMARY KEY, ofs INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO meta VALUES ('epoch', '\(epoch)'), ('pruned_through', '0');
                 PRAGMA user_version=\(schemaVersion);
                 COMMIT;
@@ -194,6 +188,12 @@ public final class SQLiteStore: EventStore {
         return first
     }
 
+    public func firstOffset(since ts: Int64) throws(StoreError) -> Int64? {
+        var first: Int64?
+        try db.statement("SELECT min(ofs) FROM events WHERE ts >= ?1").run([.int(ts)]) { row in first = row.isNull(0) ? nil : row.int(0) }
+        return first
+    }
+
     public func prunedThrough() throws(StoreError) -> Int64 {
         var value: Int64 = 0
         try db.statement("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pruned_through'").run { row in value = row.int(0) }
@@ -263,37 +263,28 @@ public final class SQLiteStore: EventStore {
         return db.changes > 0
     }
 
+    public func liveKeys(now: Int64) throws(StoreError) -> [String] {
+        var keys: [String] = []
+        try db.statement("SELECT key FROM dedupe_keys WHERE expires_at > ?1 ORDER BY key").run([.int(now)]) { row in keys.append(row.text(0)) }
+        return keys
+    }
+
     @discardableResult
     public func forgetExpiredKeys(now: Int64) throws(StoreError) -> Int {
         try db.statement("DELETE FROM dedupe_keys WHERE expires_at <= ?1").run([.int(now)])
         return db.changes
     }
 
-    // MARK: outbox
+    // MARK: consumer cursors
 
-    public func enqueueOutbound(id: String, sessionID: String, request: JSONValue, now: Int64) throws(StoreError) {
-        do throws(StoreError) {
-            try db.statement("INSERT INTO outbox (id, session_id, request, enqueued_at) VALUES (?1, ?2, ?3, ?4)")
-                .run([.text(id), .text(sessionID), .text(request.serialized), .int(now)])
-        } catch where error.code == .duplicate {
-            throw StoreError(.duplicate, "outbound call \(id) is already pending")
-        }
+    public func cursor(_ name: String) throws(StoreError) -> Int64? {
+        var value: Int64?
+        try db.statement("SELECT ofs FROM cursors WHERE name = ?1").run([.text(name)]) { row in value = row.int(0) }
+        return value
     }
 
-    @discardableResult
-    public func completeOutbound(id: String) throws(StoreError) -> Bool {
-        try db.statement("DELETE FROM outbox WHERE id = ?1").run([.text(id)])
-        return db.changes > 0
-    }
-
-    public func pendingOutbound() throws(StoreError) -> [OutboundEntry] {
-        var result: [OutboundEntry] = []
-        try db.statement("SELECT id, session_id, request, enqueued_at FROM outbox ORDER BY n").run { row throws(StoreError) in
-            let id = row.text(0)
-            result.append(OutboundEntry(id: id, sessionID: row.text(1), request: try Self.json(row.bytes(2), what: "request of outbound call \(id)"),
-                                        enqueuedAt: row.int(3)))
-        }
-        return result
+    public func setCursor(_ name: String, to offset: Int64) throws(StoreError) {
+        try db.statement("INSERT OR REPLACE INTO cursors (name, ofs) VALUES (?1, ?2)").run([.text(name), .int(offset)])
     }
 
     // MARK: grouping

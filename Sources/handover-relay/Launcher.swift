@@ -7,6 +7,8 @@ import RelayCore
 import RelayCrypto
 import RelayJSON
 import RelayShell
+import RelayStore
+import SQLiteStore
 
 /// A reason start-up cannot go on. Printed as "Error: <message>" without the
 /// usage text (the flags were fine; a value or the environment was not).
@@ -52,9 +54,15 @@ struct Launcher {
             "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),
             "agentConsoleUrl": simulatorMode ? "/agent-console/" : .null,
         ]
-        let relay = RelayHost(loop: loop, engine: RelayEngine(config: settings.core), logger: logger, info: info)
+        let store = try openStore(settings, logger: logger)
+        var streamLimits = StreamHub.Limits()
+        streamLimits.maxQueuedBytes = settings.stream.maxQueuedBytes
+        let relay = RelayHost(loop: loop, engine: RelayEngine(config: settings.core), store: store,
+                              stream: StreamHub(secret: settings.core.copilotSecret, limits: streamLimits),
+                              retention: settings.retention, logger: logger, info: info)
         loop.addEndpoint(relay)
         loop.addEndpoint(relay.copilot)
+        loop.addEndpoint(relay.stream)
         loop.addHTTPHandler(relay)
         if simulatorMode {
             let simulator = SimulatorHost(loop: loop, settings: simulatorSettings(settings))
@@ -67,10 +75,38 @@ struct Launcher {
         } catch {
             throw StartupError("\(error)")
         }
+        do {
+            // After start: resending pending 8x8 calls needs the loop's client side.
+            try relay.restoreFromStore()
+            try relay.startWebhookFeeds(settings.stream.webhooks)
+        } catch {
+            throw StartupError("cannot read the event store: \(error)")
+        }
         installSignalHandlers()
         printBanner(settings, simulator: simulatorMode)
         loop.run()
         logger.notice("stopped")
+    }
+
+    /// The durable event log: `<data-dir>/relay.sqlite3`, or memory when configured so.
+    private func openStore(_ settings: RelaySettings, logger: Logger) throws -> any EventStore {
+        guard settings.store.backend == .sqlite else {
+            logger.notice("event store in memory: sessions will not survive a restart")
+            return InMemoryStore()
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartupError("cannot create data directory '\(settings.dataDir)': \(error.localizedDescription)")
+        }
+        let path = (settings.dataDir as NSString).appendingPathComponent(SQLiteStore.defaultFileName)
+        do {
+            let options = SQLiteStore.Options(synchronous: settings.store.synchronous == .full ? .full : .normal)
+            return try SQLiteStore(path: path, options: options)
+        } catch {
+            throw StartupError("cannot open the event store '\(path)': \(error.message) (is another relay using this data directory?)")
+        }
     }
 
     private func loadSettings() throws -> RelaySettings {

@@ -22,6 +22,9 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder for state that survives restarts (default ./.data).")
     var dataDir: String?
 
+    @Option(name: .long, help: "Event log backend: sqlite (default, <data-dir>/relay.sqlite3) or memory (nothing survives).")
+    var store: String?
+
     @Option(name: .customLong("knowledge-base"), help: "Folder of Markdown articles for copilot suggestions (default docs/examples/kb).")
     var knowledgeBase: String?
 
@@ -59,7 +62,7 @@ struct RelayOptions: ParsableArguments {
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
             ("port", port), ("bind", bind), ("public-url", publicURL), ("web-root", webRoot), ("data-dir", dataDir),
-            ("knowledge-base", knowledgeBase), ("log-level", logLevel),
+            ("knowledge-base", knowledgeBase), ("store", store), ("log-level", logLevel),
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
             ("8x8-queue-id", queueID), ("8x8-properties", properties),

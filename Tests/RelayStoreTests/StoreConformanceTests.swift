@@ -219,27 +219,44 @@ import Testing
         #expect(try f.store.rememberKey("evt-2", now: 300, expiresAt: 600))
     }
 
-    // MARK: outbox
+    @Test(arguments: Backend.allCases)
+    func liveKeysListsUnexpiredKeysAcrossReopen(_ backend: Backend) throws {
+        let f = try StoreFixture(backend)
+        #expect(try f.store.liveKeys(now: 0).isEmpty)
+        #expect(try f.store.rememberKey("b", now: 0, expiresAt: 100))
+        #expect(try f.store.rememberKey("a", now: 0, expiresAt: 300))
+        try f.reopen()
+        #expect(try f.store.liveKeys(now: 99) == ["a", "b"])
+        #expect(try f.store.liveKeys(now: 100) == ["a"])
+    }
+
+    // MARK: consumer cursors
 
     @Test(arguments: Backend.allCases)
-    func outboxKeepsPendingCallsAcrossReopen(_ backend: Backend) throws {
+    func cursorsSurviveReopenAndMove(_ backend: Backend) throws {
         let f = try StoreFixture(backend)
-        #expect(try f.store.pendingOutbound().isEmpty)
-        try f.store.enqueueOutbound(id: "call-b", sessionID: "s1", request: ["path": "/conversations", "n": 1], now: 10)
-        try f.store.enqueueOutbound(id: "call-a", sessionID: "s1", request: ["path": "/messages", "n": 2], now: 20)
-        try f.store.enqueueOutbound(id: "call-c", sessionID: "s2", request: ["path": "/messages", "n": 3], now: 20)
-        #expect(errorCode { () throws(StoreError) in try f.store.enqueueOutbound(id: "call-a", sessionID: "s9", request: nil, now: 30) } == .duplicate)
-        #expect(try f.store.completeOutbound(id: "call-c"))
-        #expect(try f.store.completeOutbound(id: "call-c") == false)
-
+        #expect(try f.store.cursor("webhook:crm") == nil)
+        try f.store.setCursor("webhook:crm", to: 7)
+        try f.store.setCursor("webhook:bi", to: 3)
         try f.reopen()
-        #expect(try f.store.pendingOutbound() == [
-            OutboundEntry(id: "call-b", sessionID: "s1", request: ["path": "/conversations", "n": 1], enqueuedAt: 10),
-            OutboundEntry(id: "call-a", sessionID: "s1", request: ["path": "/messages", "n": 2], enqueuedAt: 20),
-        ])
-        try f.store.completeOutbound(id: "call-b")
-        try f.store.enqueueOutbound(id: "call-b", sessionID: "s1", request: "again", now: 40)   // a completed id may be reused
-        #expect(try f.store.pendingOutbound().map(\.id) == ["call-a", "call-b"])
+        #expect(try f.store.cursor("webhook:crm") == 7)
+        try f.store.setCursor("webhook:crm", to: 9)
+        #expect(try f.store.cursor("webhook:crm") == 9)
+        #expect(try f.store.cursor("webhook:bi") == 3)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func firstOffsetSinceFindsTheFirstEventAtOrAfterATime(_ backend: Backend) throws {
+        let f = try StoreFixture(backend)
+        #expect(try f.store.firstOffset(since: 0) == nil)
+        try f.store.append([NewEvent(sessionID: "a", seq: 1, ts: 100, kind: "message", payload: nil),
+                            NewEvent(sessionID: "a", seq: 2, ts: 200, kind: "message", payload: nil),
+                            NewEvent(sessionID: "b", seq: 1, ts: 200, kind: "message", payload: nil),
+                            NewEvent(sessionID: "b", seq: 2, ts: 300, kind: "message", payload: nil)])
+        #expect(try f.store.firstOffset(since: 0) == 1)
+        #expect(try f.store.firstOffset(since: 150) == 2)
+        #expect(try f.store.firstOffset(since: 200) == 2)
+        #expect(try f.store.firstOffset(since: 301) == nil)
     }
 
     // MARK: transactions
@@ -249,10 +266,10 @@ import Testing
         let f = try StoreFixture(backend)
         let store = f.store
 
-        // The user's message and the call forwarding it, atomically.
+        // The user's message and the snapshot whose outbox forwards it, atomically.
         let offsets = try store.transaction { () throws(StoreError) -> [Int64] in
             let offsets = try store.append([event("s", 1)])
-            try store.enqueueOutbound(id: "s#1", sessionID: "s", request: ["seq": 1], now: 1)
+            try store.setCursor("c", to: 1)
             return offsets
         }
         #expect(offsets == [1])
@@ -263,14 +280,15 @@ import Testing
                 try store.append([event("s", 2)])
                 try store.putSession(id: "s", state: "x")
                 _ = try store.rememberKey("k", now: 0, expiresAt: 10)
-                try store.enqueueOutbound(id: "s#1", sessionID: "s", request: nil, now: 2)   // duplicate id
+                try store.setCursor("c", to: 2)
+                try store.append([event("s", 1)])   // duplicate seq
             }
         }
         #expect(code == .duplicate)
         #expect(try store.lastOffset() == 1)
         #expect(try store.allSessions().isEmpty)
         #expect(try store.rememberKey("k", now: 0, expiresAt: 10))
-        #expect(try store.pendingOutbound().map(\.id) == ["s#1"])
+        #expect(try store.cursor("c") == 1)
 
         // Nested: an inner failure the outer body handles undoes only the inner part.
         try store.transaction { () throws(StoreError) in

@@ -18,21 +18,7 @@ public enum ServerFrame {
         JSONValue.object(["type": "ack", "id": .string(id), "seq": JSONValue(seq)]).serialized
     }
 
-    public static func event(_ event: SessionEvent) -> String {
-        var fields: [String: JSONValue] = ["seq": JSONValue(event.seq), "ts": JSONValue(event.ts)]
-        switch event.kind {
-        case .message(let m):
-            fields["type"] = "message"
-            fields["from"] = .string(m.from.rawValue)
-            fields["text"] = .string(m.text)
-            if let id = m.clientID { fields["id"] = .string(id) }
-            if let agent = m.agentID { fields["agentId"] = .string(agent) }
-        case .handover(let state):
-            fields.merge(state.wireFields) { _, new in new }
-            fields["type"] = "handover"
-        }
-        return JSONValue.object(fields).serialized
-    }
+    public static func event(_ event: SessionEvent) -> String { event.wire.serialized }
 
     public static func typing(from: Author, active: Bool) -> String {
         JSONValue.object(["type": "typing", "from": .string(from.rawValue), "active": .bool(active)]).serialized

@@ -21,6 +21,12 @@ extension RelaySettings {
         }
         if let d = o["data-dir"], !d.isEmpty { dataDir = d }
         if let k = o["knowledge-base"], !k.isEmpty { knowledgeBasePath = k }
+        if let s = o["store"] {
+            guard let backend = StoreSettings.Backend(rawValue: s) else {
+                throw ConfigError(key: "store", problem: "must be \"sqlite\" or \"memory\", got \"\(s)\"")
+            }
+            store.backend = backend
+        }
 
         let providerKeys = ["8x8-base-url", "8x8-api-key", "8x8-tenant"]
         if providerKeys.contains(where: { o[$0] != nil }) {

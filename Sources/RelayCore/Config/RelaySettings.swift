@@ -20,6 +20,12 @@ public struct RelaySettings: Equatable, Sendable {
     /// A rule-bot script file to load (the executable reads it).
     public var botScriptPath: String?
     public var core = RelayCoreConfig()
+    /// The durable event log: backend and durability.
+    public var store = StoreSettings()
+    /// How long finished sessions' events are kept.
+    public var retention = RetentionSettings()
+    /// Integrator streams and HTTP subscriptions.
+    public var stream = StreamSettings()
     /// True when no 8x8 provider is configured: the embedded simulator stands in.
     public var usesSimulator: Bool { core.providers.isEmpty }
 
@@ -28,7 +34,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
-        "knowledge-base",
+        "knowledge-base", "store",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
     ]
 
@@ -53,7 +59,7 @@ public struct RelaySettings: Equatable, Sendable {
 
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
-        "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir",
+        "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream",
     ]
 
     mutating func apply(file json: JSONValue) throws(ConfigError) {
@@ -84,6 +90,8 @@ public struct RelaySettings: Equatable, Sendable {
             core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
         }
         if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
+        if let store = try r.object("store").map(JSONValue.object) { try applyStore(store) }
+        if let stream = try r.object("stream").map(JSONValue.object) { try applyStream(stream) }
         if let limits = try r.object("limits").map(JSONValue.object) {
             let lr = ConfigReader(json: limits, path: "limits.")
             try lr.reject(unknownKeysBesides: ["maxTextLength"])

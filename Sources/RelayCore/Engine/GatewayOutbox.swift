@@ -1,11 +1,13 @@
 import HTTPModel
+import RelayJSON
 
 /// One 8x8 call waiting to be made for a session.
 public enum GatewayOperation: Equatable, Sendable {
     /// Built when the handover starts (the transcript is frozen then). The
     /// generation tells a late answer for an earlier handover of the same
-    /// session from the current one.
-    case createConversation(OutboundRequest, generation: Int)
+    /// session from the current one. Only the body is kept (it is persisted):
+    /// the headers, with the API key, are added from the provider at send time.
+    case createConversation(body: JSONValue, provider: String, generation: Int)
     /// A user message, by its seq in the session log, for the current handover's conversation.
     case sendMessage(text: String, seq: Int)
     /// For the current handover's conversation.
@@ -41,6 +43,9 @@ public struct GatewayOutbox: Equatable, Sendable {
     public private(set) var attempts = 0
 
     public init() {}
+
+    /// An outbox as saved before a restart: nothing is in flight any more.
+    init(restoring queue: [GatewayOperation]) { self.queue = queue }
 
     public var isIdle: Bool { inFlight == nil && retryTimer == nil }
     public var head: GatewayOperation? { queue.first }

@@ -10,11 +10,11 @@ extension RelayEngine {
             return failImmediately(sid, reason: "no handover settings named '\(name)' are configured", now: now)
         }
         let settings = request.resolved(on: base)
-        guard let provider = config.providers[settings.provider] else {
+        guard config.providers[settings.provider] != nil else {
             return failImmediately(sid, reason: "handover provider '\(settings.provider)' is not configured", now: now)
         }
         let session = sessions[sid]!
-        let create = GatewayRequests(provider: provider).createConversation(
+        let create = GatewayRequests.createConversationBody(
             settings: settings, user: session.user, sessionID: sid, transcript: session.log.messages,
             additionalProperties: [("copilotUrl", copilotURL(for: session, now: now)), ("relaySessionId", sid.rawValue)])
         let handover = Handover(settings: settings)
@@ -22,7 +22,8 @@ extension RelayEngine {
         sessions[sid]!.handoverProperties = Self.visibleProperties(of: create)
         sessions[sid]!.handoverGeneration += 1
         // Queued behind whatever the previous handover still has to do (e.g. leave its conversation).
-        sessions[sid]!.outbox.enqueue(.createConversation(create, generation: sessions[sid]!.handoverGeneration))
+        sessions[sid]!.outbox.enqueue(.createConversation(body: create, provider: settings.provider,
+                                                          generation: sessions[sid]!.handoverGeneration))
         let event = append(sid, .handover(handover.state), now: now)
         var effects = broadcast(sid, event)
         effects.append(.log(LogRecord(.info, "handover requested",
@@ -33,8 +34,8 @@ extension RelayEngine {
 
     /// The additional properties a create request carries, for the identity
     /// tile; `copilotUrl` is left out because it holds the signed token.
-    static func visibleProperties(of create: OutboundRequest) -> JSONValue {
-        let all = create.jsonBody?["user"]?["additionalProperties"]?.arrayValue ?? []
+    static func visibleProperties(of create: JSONValue) -> JSONValue {
+        let all = create["user"]?["additionalProperties"]?.arrayValue ?? []
         return .array(all.filter { $0["key"]?.stringValue != "copilotUrl" })
     }
 
@@ -100,6 +101,8 @@ extension RelayEngine {
 
     /// Starts the next 8x8 call of the session if none is running.
     mutating func pumpOutbox(_ sid: SessionID) -> [RelayEffect] {
+        // Every change to a session's handover or outbox ends here (or appends an event): the snapshot may need rewriting.
+        journal.touch(sid)
         while let session = sessions[sid], session.outbox.isIdle, let op = session.outbox.head {
             guard let request = request(for: op, in: session) else {
                 // Its conversation was never created (creation failed or was cancelled first).
@@ -115,8 +118,8 @@ extension RelayEngine {
 
     private func request(for op: GatewayOperation, in session: Session) -> OutboundRequest? {
         switch op {
-        case .createConversation(let create, _):
-            return create
+        case .createConversation(let body, let providerName, _):
+            return config.providers[providerName].map { GatewayRequests(provider: $0).createConversation(body: body) }
         case .removeUser(let conversation, let providerName):
             return config.providers[providerName].map { GatewayRequests(provider: $0).removeUser(conversationID: conversation) }
         case .sendMessage, .typing:
@@ -134,7 +137,7 @@ extension RelayEngine {
         context["call"] = op.name
         if result.isSuccess {
             sessions[sid]!.outbox.finishHead()
-            if case .createConversation(_, let generation) = op {
+            if case .createConversation(_, _, let generation) = op {
                 guard let conversation = result.jsonBody?["conversationId"]?.stringValue else {
                     return giveUp(sid, op: op, reason: "8x8 accepted the conversation but returned no conversationId", now: now)
                 }
@@ -177,7 +180,7 @@ extension RelayEngine {
                                  now: Int64) -> [RelayEffect] {
         var effects: [RelayEffect] = [.log(LogRecord(.error, "8x8 \(op.name) failed: \(reason)", logContext(sid)))]
         switch op {
-        case .createConversation(_, let generation) where generation != sessions[sid]!.handoverGeneration:
+        case .createConversation(_, _, let generation) where generation != sessions[sid]!.handoverGeneration:
             effects += pumpOutbox(sid)  // an earlier handover's create: nothing left to fail
         case .createConversation, .sendMessage:
             guard var handover = sessions[sid]!.handover else { return effects }
@@ -223,8 +226,11 @@ extension RelayEngine {
                     [.log(LogRecord(.warning, "rejected webhook: \(error.message)"))])
         }
         if case .verify = event.kind { return (.json(200, ["status": "verified"]), []) }
-        if let id = event.eventID, !firstSighting(ofWebhookEvent: id) {
-            return (.json(200, ["status": "duplicate"]), [.log(LogRecord(.debug, "duplicate webhook", ["event": id]))])
+        if let id = event.eventID {
+            guard firstSighting(ofWebhookEvent: id) else {
+                return (.json(200, ["status": "duplicate"]), [.log(LogRecord(.debug, "duplicate webhook", ["event": id]))])
+            }
+            recordWebhook(id)
         }
         guard let conversation = event.conversationID, let sid = sessionFor(conversation: conversation),
               var handover = sessions[sid]?.handover, handover.conversationID == conversation

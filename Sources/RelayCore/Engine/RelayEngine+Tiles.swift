@@ -35,21 +35,12 @@ extension RelayEngine {
     }
 
     private func authorize(_ request: HTTPRequest, session: SessionID, now: Int64) -> HTTPResponse? {
-        guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else {
-            return .problem(401, code: "unauthorized", message: "an integrator bearer token is required")
-        }
-        let token: IntegratorToken
-        do {
-            token = try IntegratorToken.verify(String(header.dropFirst(7)), nowSeconds: now / 1000, secret: config.copilotSecret)
-        } catch .expired {
-            return .problem(401, code: "unauthorized", message: "the token has expired")
-        } catch {
-            return .problem(401, code: "unauthorized", message: "the token is not valid")
-        }
-        guard token.allows(IntegratorToken.tilesScope, session: session) else {
+        switch bearerToken(request, now: now) {
+        case .refused(let response): return response
+        case .token(let token) where !token.allows(IntegratorToken.tilesScope, session: session):
             return .problem(403, code: "forbidden", message: "the token does not grant \(IntegratorToken.tilesScope) for this session")
+        case .token: return nil
         }
-        return nil
     }
 
     struct TileError: Error { let message: String }

@@ -22,6 +22,8 @@ public struct RelayEngine: Sendable {
     private var webhookDedupe: RecentSet
     /// Built once from the script (its keywords pre-split), not per message.
     let ruleBot: RuleBot
+    /// Changes for the durable store, taken by the shell (``takeChanges()``).
+    var journal = Journal()
     private var nextCall: UInt64 = 1
     private var nextTimer: UInt64 = 1
 
@@ -117,6 +119,7 @@ public struct RelayEngine: Sendable {
         let sid = identifiers.newSessionID()
         let session = Session(id: sid, resumeToken: identifiers.newSecret(), user: hello.user)
         sessions[sid] = session
+        journal.touch(sid)
         attach(connection, to: sid)
         var effects: [RelayEffect] = [
             .send(connection, ServerFrame.welcome(sessionID: sid, resumeToken: session.resumeToken, resumed: false, lastSeq: 0, handover: nil)),
@@ -176,7 +179,9 @@ public struct RelayEngine: Sendable {
 
     /// Appends to the session log and returns the stored event.
     mutating func append(_ sid: SessionID, _ kind: SessionEvent.Kind, now: Int64) -> SessionEvent {
-        sessions[sid]!.log.append(kind, ts: now)
+        let event = sessions[sid]!.log.append(kind, ts: now)
+        journal.record(event, of: sessions[sid]!)
+        return event
     }
 
     /// Publishes a stored event: to every chat connection of the session and to its copilot.
@@ -211,6 +216,9 @@ public struct RelayEngine: Sendable {
     mutating func forget(conversation: String) { sessionByConversation.removeValue(forKey: conversation) }
     mutating func firstSighting(ofWebhookEvent id: String) -> Bool { webhookDedupe.insert(id) }
 
+    /// A webhook event id processed now, remembered across restarts.
+    mutating func recordWebhook(_ id: String) { journal.webhookIDs.append(id) }
+
     // MARK: Outcomes of calls and timers
 
     /// An HTTP call made for the core has finished.
@@ -243,6 +251,8 @@ public struct RelayEngine: Sendable {
             if let conversation = sessions[sid]?.handover?.conversationID { forget(conversation: conversation) }
             sessions.removeValue(forKey: sid)
             workspaces.removeValue(forKey: sid)
+            journal.finished.append(sid)
+            journal.persisted.removeValue(forKey: sid)
         }
         return effects + [.log(LogRecord(.info, "forgot idle sessions", ["count": String(idle.count), "remaining": String(sessions.count)]))]
     }

@@ -17,6 +17,18 @@ public struct GatewayRequests: Sendable {
     /// configured `properties` deep-merged on top.
     public func createConversation(settings: HandoverSettings, user: UserInfo, sessionID: SessionID,
                                    transcript: [SessionEvent.Message], additionalProperties: [(String, String)]) -> OutboundRequest {
+        createConversation(body: Self.createConversationBody(settings: settings, user: user, sessionID: sessionID,
+                                                            transcript: transcript, additionalProperties: additionalProperties))
+    }
+
+    /// `POST /conversations` with a body built earlier (e.g. before a restart).
+    public func createConversation(body: JSONValue) -> OutboundRequest {
+        request("POST", "/conversations", body: body)
+    }
+
+    /// The create-conversation body, independent of the provider's credentials.
+    public static func createConversationBody(settings: HandoverSettings, user: UserInfo, sessionID: SessionID,
+                                              transcript: [SessionEvent.Message], additionalProperties: [(String, String)]) -> JSONValue {
         var userObject: [String: JSONValue] = [
             "name": .string(user.name ?? "Guest"),
             "userId": .string(user.userId ?? sessionID.rawValue),
@@ -42,8 +54,7 @@ public struct GatewayRequests: Sendable {
             "history": ["messages": .array(Array(history))],
         ]
         body = body.deepMerged(with: settings.properties)
-        body = Self.capAdditionalProperties(body)
-        return request("POST", "/conversations", body: body)
+        return capAdditionalProperties(body)
     }
 
     /// `POST /conversations/{id}/messages` as the user.

@@ -13,6 +13,14 @@ public struct Handover: Equatable, Sendable {
         self.state = .requested(queueID: settings.queueID)
     }
 
+    /// A handover as it was saved before a restart.
+    init(settings: HandoverSettings, state: HandoverState, conversationID: String?, transferPending: Bool) {
+        self.settings = settings
+        self.state = state
+        self.conversationID = conversationID
+        self.transferPending = transferPending
+    }
+
     /// What applying an event asks the relay to do.
     public enum Action: Equatable, Sendable {
         /// Record and announce the new state.

@@ -16,7 +16,7 @@ public struct Session: Equatable, Sendable {
     public var copilot = CopilotFeed()
     /// The additional properties the last handover sent to 8x8, minus the copilot link: `[{key, value}]`.
     public var handoverProperties: JSONValue = .array([])
-    /// Counts handovers of this session (see ``GatewayOperation/createConversation(_:generation:)``).
+    /// Counts handovers of this session (see ``GatewayOperation/createConversation(body:provider:generation:)``).
     public var handoverGeneration = 0
     /// After `end` the session only replays; it accepts nothing new.
     public var ended = false

@@ -53,6 +53,14 @@ public struct SessionLog: Equatable, Sendable {
 
     public init() {}
 
+    /// A log rebuilt from stored events (in seq order, as the store returns them).
+    init(restoring stored: [SessionEvent]) {
+        for event in stored {
+            events.append(event)
+            if case .message(let m) = event.kind, let id = m.clientID { seqByClientID[id] = event.seq }
+        }
+    }
+
     public var lastSeq: Int { events.last?.seq ?? 0 }
 
     @discardableResult

@@ -1,21 +1,31 @@
 import RelayJSON
 
-/// A bearer token for integrators (tile pushes now, event streams later):
-/// who it is for, what it may do (`scopes`), optionally which sessions, and
-/// until when. Payload `{"typ":"integrator","sub","scopes":[…],"sessions"?:[…],"exp"}`.
+/// A bearer token for integrators (tile pushes, event streams and reads):
+/// who it is for, what it may do (`scopes`), optionally which sessions,
+/// providers (8x8 tenants) and event types, and until when. Payload
+/// `{"typ":"integrator","sub","scopes":[…],"sessions"?:[…],"providers"?:[…],"types"?:[…],"exp"}`.
 public struct IntegratorToken: Equatable, Sendable {
     public static let tilesScope = "copilot:tiles"
+    /// Read session events: the `handover.stream.v1` stream and the read API.
+    public static let streamScope = "stream:read"
 
     public var subject: String
     public var scopes: [String]
     /// nil: every session.
     public var sessions: [String]?
+    /// nil: every provider. Events of sessions that never had a handover carry no provider and are outside any list.
+    public var providers: [String]?
+    /// nil: every event type (`message`, `handover`).
+    public var types: [String]?
     public var expiresAt: Int64
 
-    public init(subject: String, scopes: [String], sessions: [String]? = nil, expiresAt: Int64) {
+    public init(subject: String, scopes: [String], sessions: [String]? = nil, providers: [String]? = nil, types: [String]? = nil,
+                expiresAt: Int64) {
         self.subject = subject
         self.scopes = scopes
         self.sessions = sessions
+        self.providers = providers
+        self.types = types
         self.expiresAt = expiresAt
     }
 
@@ -25,6 +35,8 @@ public struct IntegratorToken: Equatable, Sendable {
             "exp": JSONValue(expiresAt),
         ]
         if let sessions { payload["sessions"] = .array(sessions.map(JSONValue.string)) }
+        if let providers { payload["providers"] = .array(providers.map(JSONValue.string)) }
+        if let types { payload["types"] = .array(types.map(JSONValue.string)) }
         return SignedToken.sign(.object(payload), secret: secret)
     }
 
@@ -36,8 +48,9 @@ public struct IntegratorToken: Equatable, Sendable {
               let exp = payload["exp"]?.int64Value
         else { throw .invalid }
         guard exp > nowSeconds else { throw .expired }
-        return IntegratorToken(subject: subject, scopes: scopes.compactMap(\.stringValue),
-                               sessions: payload["sessions"]?.arrayValue?.compactMap(\.stringValue), expiresAt: exp)
+        func list(_ key: String) -> [String]? { payload[key]?.arrayValue?.compactMap(\.stringValue) }
+        return IntegratorToken(subject: subject, scopes: scopes.compactMap(\.stringValue), sessions: list("sessions"),
+                               providers: list("providers"), types: list("types"), expiresAt: exp)
     }
 
     /// Whether this token may act on `session` with `scope`.

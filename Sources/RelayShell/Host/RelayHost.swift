@@ -2,30 +2,51 @@ import HTTPModel
 import Logging
 import RelayCore
 import RelayJSON
+import RelayStore
 
 /// Hosts the core on the service loop: translates socket events into
-/// ``RelayEngine`` inputs and executes the effects it returns.
+/// ``RelayEngine`` inputs, makes the engine's changes durable in the
+/// ``EventStore`` and then executes the effects it returned.
 public final class RelayHost: WebSocketEndpoint, HTTPHandler {
     public let subprotocol = "handover.chat.v1"
     public let path = "/ws/chat"
-    private let loop: ServiceLoop
+    let loop: ServiceLoop
     var engine: RelayEngine
-    private let logger: Logger
+    /// The durable log and session snapshots; read by the stream and the read API.
+    let store: any EventStore
+    /// `handover.stream.v1` subscribers.
+    var hub: StreamHub
+    let retention: RetentionSettings
+    let logger: Logger
     private let info: JSONValue
+    /// Effects waiting for the changes they reflect to be committed (see ``flush()``).
+    var held: [RelayEffect] = []
+    /// Changes taken from the engine whose commit failed; retried first.
+    var uncommitted = StoreChanges()
+    var commitRetryScheduled = false
+    /// Integrators' HTTP event subscriptions.
+    var webhookFeeds: [WebhookFeed] = []
 
     /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
-    public init(loop: ServiceLoop, engine: RelayEngine, logger: Logger, info: JSONValue) {
+    public init(loop: ServiceLoop, engine: RelayEngine, store: any EventStore, stream: StreamHub, retention: RetentionSettings,
+                logger: Logger, info: JSONValue) {
         self.loop = loop
         self.engine = engine
+        self.store = store
+        self.hub = stream
+        self.retention = retention
         self.logger = logger
         self.info = info
+        loop.onTurnEnd { [unowned self] in self.flush() }
         scheduleSweep()
     }
 
-    /// Forgets idle sessions once a minute.
+    /// Forgets idle sessions and applies log retention once a minute.
     private func scheduleSweep() {
         loop.schedule(afterMs: 60_000) { [unowned self] in
             self.execute(self.engine.sweepIdleSessions(now: LoopClock.wallMs()))
+            self.flush()  // forgotten sessions lose their snapshots first, so their events become prunable
+            self.applyRetention(now: LoopClock.wallMs())
             self.scheduleSweep()
         }
     }
@@ -47,16 +68,22 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
         case ("POST", "/webhooks/8x8"):
             let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
             execute(effects)
+            // 8x8 stops retrying once it gets a 2xx: commit before answering, or a crash could lose the event.
+            guard flush() else {
+                return .problem(503, code: "store_unavailable", message: "the relay cannot store the event now; retry")
+            }
             return response
         case (_, "/webhooks/8x8"):
             return .problem(405, code: "method_not_allowed", message: "use POST")
         case ("GET", "/copilot/"), ("GET", "/copilot/index.html"):
             // The page is static, but only served to a link whose token opens this session.
             return engine.copilotPageRefusal(query: request.query, now: LoopClock.wallMs())
-        case (_, let path) where path.hasPrefix("/api/sessions/"):
+        case (_, let path) where path.hasPrefix("/api/sessions/") && path.contains("/copilot/"):
             guard let (response, effects) = engine.copilotTilesAPI(request, now: LoopClock.wallMs()) else { return nil }
             execute(effects)
             return response
+        case (_, let path) where path == "/api/sessions" || path.hasPrefix("/api/sessions/") || path == "/api/events":
+            return engine.readAPI(request, log: store, now: LoopClock.wallMs())
         case ("GET", "/healthz"):
             return .json(200, ["status": "ok"])
         case ("GET", "/api/info"):
@@ -69,11 +96,25 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
     /// The `handover.copilot.v1` endpoint, sharing this host's engine.
     public private(set) lazy var copilot = CopilotEndpoint(host: self)
 
+    /// The `handover.stream.v1` endpoint, reading this host's store.
+    public private(set) lazy var stream = StreamEndpoint(host: self)
+
     // MARK: Effects
 
-    /// Carries out the core's effects in order. Completions and timers feed
-    /// their outcome back into the engine, which may produce more effects.
+    /// Carries out the core's effects, in order, once the changes they
+    /// reflect are durable: while the engine holds uncommitted changes they
+    /// wait for the end of the service turn (``flush()``).
     func execute(_ effects: [RelayEffect]) {
+        guard held.isEmpty, !engine.hasChanges, uncommitted.isEmpty else {
+            held += effects
+            return
+        }
+        perform(effects)
+    }
+
+    /// Carries out effects now. Completions and timers feed their outcome
+    /// back into the engine (through ``execute(_:)``).
+    func perform(_ effects: [RelayEffect]) {
         for effect in effects {
             switch effect {
             case .send(let connection, let text):

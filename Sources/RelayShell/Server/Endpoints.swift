@@ -18,4 +18,11 @@ public protocol WebSocketEndpoint: AnyObject {
     func opened(_ connection: ConnectionID)
     func received(_ connection: ConnectionID, text: String)
     func closed(_ connection: ConnectionID)
+    /// Everything queued for `connection` has been written to the socket: a
+    /// paced sender (a stream replay) may queue its next part.
+    func drained(_ connection: ConnectionID)
+}
+
+extension WebSocketEndpoint {
+    public func drained(_ connection: ConnectionID) {}
 }

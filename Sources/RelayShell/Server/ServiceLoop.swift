@@ -48,6 +48,8 @@ public final class ServiceLoop {
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
     private let wakeup: UnsafeMutablePointer<lws_sorted_usec_list_t>
     private var wakeupDeadline: UInt64?
+    /// Run after each service turn (every batch of socket events and timers).
+    private var turnEndHooks: [() -> Void] = []
     /// Set from any thread (signal handler) by ``stop()``.
     nonisolated(unsafe) private var stopRequested = false
 
@@ -66,6 +68,13 @@ public final class ServiceLoop {
     }
 
     public func addHTTPHandler(_ handler: HTTPHandler) { httpHandlers.append(handler) }
+
+    /// Runs `hook` on the loop after every service turn: once lws has handled
+    /// all the socket events and timers that were ready. This is where the
+    /// relay commits a turn's changes in one transaction (group commit).
+    public func onTurnEnd(_ hook: @escaping () -> Void) { turnEndHooks.append(hook) }
+
+    private func endTurn() { for hook in turnEndHooks { hook() } }
     public func addEndpoint(_ endpoint: WebSocketEndpoint) { endpoints[endpoint.subprotocol] = endpoint }
 
     func newID() -> UInt64 {
@@ -128,8 +137,10 @@ public final class ServiceLoop {
     public func run() {
         while !stopRequested {
             if lws_service(context, 0) < 0 { return }
+            endTurn()
         }
         drainWebSockets(deadlineMs: 2_000)
+        endTurn()
     }
 
     /// On shutdown, tells every WebSocket client to reconnect (close 1001,
@@ -143,6 +154,7 @@ public final class ServiceLoop {
         schedule(afterMs: Int(deadlineMs)) {}  // bounds the wait below even if no socket event arrives
         while !webSockets.isEmpty, LoopClock.monotonicMs() < deadline {
             if lws_service(context, 0) < 0 { return }
+            endTurn()
         }
     }
 
@@ -183,6 +195,9 @@ public final class ServiceLoop {
             timerActions.removeValue(forKey: id)?()
         }
         rearmWakeup()
+        // lws runs ripe timers at the start of lws_service, then polls — possibly for
+        // a long time — before returning: the timers' work must not wait for that.
+        endTurn()
     }
 }
 

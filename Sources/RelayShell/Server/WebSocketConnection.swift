@@ -82,7 +82,11 @@ extension ServiceLoop {
                 lws_write(ws.wsi, b.baseAddress! + pre, frame.count, LWS_WRITE_TEXT)
             }
             if written < frame.count { return -1 }
-            if ws.hasOutgoing || ws.pendingClose != nil { lws_callback_on_writable(ws.wsi) }
+            if ws.hasOutgoing || ws.pendingClose != nil {
+                lws_callback_on_writable(ws.wsi)
+            } else {
+                ws.endpoint.drained(ws.id)
+            }
             return 0
         }
         if let close = ws.pendingClose {

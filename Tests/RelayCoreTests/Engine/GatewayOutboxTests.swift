@@ -3,7 +3,7 @@ import Testing
 @testable import RelayCore
 
 @Suite struct GatewayOutboxTests {
-    let create = GatewayOperation.createConversation(OutboundRequest(method: "POST", url: HTTPURL("http://h/c")!), generation: 1)
+    let create = GatewayOperation.createConversation(body: ["channelId": "c"], provider: "default", generation: 1)
 
     @Test func startsEmptyAndIdle() {
         let box = GatewayOutbox()

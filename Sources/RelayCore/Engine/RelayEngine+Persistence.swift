@@ -1,0 +1,49 @@
+import RelayStore
+
+extension RelayEngine {
+    /// Whether inputs since the last ``takeChanges()`` changed anything durable.
+    public var hasChanges: Bool { !journal.isEmpty }
+
+    /// Everything to write to the store for the inputs so far, in one
+    /// transaction, before their effects are carried out.
+    public mutating func takeChanges() -> StoreChanges {
+        var changes = StoreChanges()
+        guard !journal.isEmpty else { return changes }
+        swap(&changes.events, &journal.events)
+        swap(&changes.webhookIDs, &journal.webhookIDs)
+        changes.finished = journal.finished
+        journal.finished.removeAll()
+        for sid in journal.touched {
+            guard let session = sessions[sid] else { continue }
+            let snapshot = SessionSnapshot(session)
+            if journal.persisted[sid] != snapshot {
+                journal.persisted[sid] = snapshot
+                changes.snapshots.append(StoredSession(id: sid.rawValue, state: snapshot.json))
+            }
+        }
+        journal.clearTouched()
+        return changes
+    }
+
+    /// Puts sessions saved before a restart back (with their logs), and sends
+    /// the 8x8 calls that were pending. Call once, before any other input.
+    /// - Parameter webhookIDs: webhook event ids already processed (still remembered by the store).
+    public mutating func restore(_ restored: [(SessionSnapshot, [SessionEvent])], webhookIDs: [String]) -> [RelayEffect] {
+        for id in webhookIDs { _ = firstSighting(ofWebhookEvent: id) }
+        var effects: [RelayEffect] = []
+        for (snapshot, events) in restored {
+            let session = snapshot.restored(events: events)
+            sessions[session.id] = session
+            journal.persisted[session.id] = snapshot
+            if let conversation = session.handover?.conversationID { register(conversation: conversation, for: session.id) }
+        }
+        for sid in sessions.keys.sorted(by: { $0.rawValue < $1.rawValue }) where sessions[sid]!.outbox.head != nil {
+            effects += pumpOutbox(sid)
+        }
+        let pending = effects.count
+        return effects + [.log(LogRecord(.notice, "restored sessions", [
+            "sessions": String(restored.count), "resentCalls": String(pending),
+            "withHuman": String(sessions.values.filter(\.isWithHuman).count),
+        ]))]
+    }
+}

@@ -1,0 +1,68 @@
+import RelayJSON
+import RelayStore
+
+/// What the engine changed since the shell last asked, for the ``EventStore``
+/// in one transaction: new events, the snapshots of sessions whose durable
+/// state changed, sessions that are finished, and webhook ids seen.
+///
+/// The shell writes these *before* it carries out the effects of the same
+/// inputs, so nothing is acknowledged, relayed or answered that a crash could
+/// still take back.
+public struct StoreChanges: Equatable, Sendable {
+    public var events: [NewEvent] = []
+    public var snapshots: [StoredSession] = []
+    /// Sessions the relay forgot: their snapshots go, their events become prunable.
+    public var finished: [SessionID] = []
+    /// 8x8 webhook event ids processed, so a redelivery after a restart is still a duplicate.
+    public var webhookIDs: [String] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { events.isEmpty && snapshots.isEmpty && finished.isEmpty && webhookIDs.isEmpty }
+}
+
+/// The engine's record of changes not yet taken by the shell, and the last
+/// snapshot written per session (so an unchanged session is not rewritten).
+struct Journal: Sendable {
+    var events: [NewEvent] = []
+    var touched: [SessionID] = []
+    private var touchedSet: Set<SessionID> = []
+    var finished: [SessionID] = []
+    var webhookIDs: [String] = []
+    var persisted: [SessionID: SessionSnapshot] = [:]
+
+    var isEmpty: Bool { events.isEmpty && touched.isEmpty && finished.isEmpty && webhookIDs.isEmpty }
+
+    mutating func touch(_ sid: SessionID) {
+        if touchedSet.insert(sid).inserted { touched.append(sid) }
+    }
+
+    mutating func record(_ event: SessionEvent, of session: Session) {
+        events.append(NewEvent(sessionID: session.id.rawValue, seq: event.seq, ts: event.ts, kind: event.typeName,
+                               payload: LogPayload.make(event, handover: session.handover?.settings)))
+        touch(session.id)
+    }
+
+    mutating func clearTouched() {
+        touched.removeAll(keepingCapacity: true)
+        touchedSet.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The payload of a logged event: the event's wire form plus the provider and
+/// queue of the session's handover (current or last), so stream filters and
+/// replays can select by them long after the session is gone.
+public enum LogPayload {
+    static func make(_ event: SessionEvent, handover: HandoverSettings?) -> JSONValue {
+        var fields: [String: JSONValue] = ["event": event.wire]
+        if let handover {
+            fields["provider"] = .string(handover.provider)
+            fields["queue"] = .string(handover.queueID)
+        }
+        return .object(fields)
+    }
+
+    public static func event(_ payload: JSONValue) -> JSONValue? { payload["event"] }
+    public static func provider(_ payload: JSONValue) -> String? { payload["provider"]?.stringValue }
+    public static func queue(_ payload: JSONValue) -> String? { payload["queue"]?.stringValue }
+}
