@@ -8,7 +8,7 @@ struct HandoverRelayCommand: ParsableCommand {
         commandName: "handover-relay",
         abstract: "Relays end-user chats from a bot to human agents in the 8x8 contact center.",
         version: version,
-        subcommands: [Serve.self, Demo.self, Token.self],
+        subcommands: [Serve.self, Demo.self, Simulator.self, Token.self],
         defaultSubcommand: Serve.self)
 }
 

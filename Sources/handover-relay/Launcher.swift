@@ -82,7 +82,7 @@ struct Launcher {
         } catch {
             throw StartupError("cannot read the event store: \(error)")
         }
-        installSignalHandlers()
+        Self.installSignalHandlers()
         printBanner(settings, simulator: simulatorMode)
         loop.run()
         logger.notice("stopped")
@@ -155,7 +155,7 @@ struct Launcher {
         return logger
     }
 
-    private func installSignalHandlers() {
+    static func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
         let stop: @convention(c) (Int32) -> Void = { _ in ServiceLoop.stopCurrent() }
         signal(SIGINT, stop)

@@ -87,12 +87,13 @@ class RelayProcess:
         env.update(self.env or {})
         return env
 
-    def start(self, attempts: int = 3):
+    def start(self, attempts: int = 3, port: Optional[int] = None):
+        """Starts on a free port, or on `port` (one attempt: a fixed port cannot be re-drawn)."""
         if not RELAY_BIN.is_file():
             raise RuntimeError(f"relay binary {RELAY_BIN} is missing: run `swift build` or set RELAY_BIN")
         last_error = ""
-        for _ in range(attempts):
-            self.port = free_port()
+        for _ in range(1 if port else attempts):
+            self.port = port or free_port()
             self.command = [str(RELAY_BIN), *self.args, "--port", str(self.port), "--bind", "127.0.0.1",
                             "--web-root", str(WEB_ROOT), "--data-dir", str(self.data_dir)]
             self.proc = spawn(self.command, self.stdout_path, self.stderr_path, self._env())
@@ -129,6 +130,29 @@ class RelayProcess:
             self.proc.kill()
             return self.proc.wait(STOP_TIMEOUT)
 
+    def kill(self) -> int:
+        """SIGKILL: no shutdown, no drain — what a crash looks like to clients and to the data directory."""
+        assert self.proc is not None and self.proc.poll() is None, f"relay {self.name} is not running"
+        self.proc.kill()
+        return self.proc.wait(STOP_TIMEOUT)
+
+    def restart(self):
+        """Starts again on the same port with the same data directory (after `stop` or `kill`)."""
+        assert self.proc is None or self.proc.poll() is not None, f"relay {self.name} is still running"
+        # Keep the previous run's output next to the new one (a failing test shows both).
+        for path in (self.stdout_path, self.stderr_path):
+            if path.exists():
+                path.replace(path.with_name(path.name + ".before-restart"))
+        return self.start(port=self.port)
+
+    def output(self) -> str:
+        before = ""
+        for path in (self.stdout_path, self.stderr_path):
+            old = path.with_name(path.name + ".before-restart")
+            if old.exists():
+                before += f"--- {old.name} ---\n{old.read_text(errors='replace')}\n"
+        return before + f"--- stdout ---\n{self.stdout()}\n--- stderr ---\n{self.stderr()}"
+
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -141,8 +165,6 @@ class RelayProcess:
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
 
-    def output(self) -> str:
-        return f"--- stdout ---\n{self.stdout()}\n--- stderr ---\n{self.stderr()}"
 
     # -- URLs -------------------------------------------------------------------
 
