@@ -63,6 +63,9 @@ import Testing
         ("line\u{2028}para\u{2029}", #""line\u2028para\u2029""#),
         ("slash/ok", #""slash/ok""#),
         ("é€😀", "\"é€😀\""),
+        // Other characters whose UTF-8 starts like U+2028 (E2 80 …) or with E2 pass unescaped.
+        ("…‰‹\u{2027}\u{202A}–", "\"…‰‹\u{2027}\u{202A}–\""),
+        ("ends with €", "\"ends with €\""),
         ("\u{7F}", "\"\u{7F}\""),
     ])
     func escapesStrings(text: String, expected: String) throws {
