@@ -7,6 +7,9 @@ final class WebSocketConnection {
     let id: ConnectionID
     let wsi: OpaquePointer
     let endpoint: WebSocketEndpoint
+    /// Frames waiting to be written, each already preceded by the LWS_PRE bytes
+    /// lws needs in front of the payload, so a frame is copied once (from the
+    /// String) instead of twice.
     private(set) var outgoing: [[UInt8]] = []
     private var outgoingHead = 0
     private(set) var queuedBytes = 0
@@ -23,18 +26,25 @@ final class WebSocketConnection {
     }
 
     func enqueue(_ text: String) {
-        let bytes = Array(text.utf8)
-        queuedBytes += bytes.count
-        outgoing.append(bytes)
+        let pre = Self.pre
+        var frame = [UInt8](repeating: 0, count: pre)
+        frame.reserveCapacity(pre + text.utf8.count)
+        frame += text.utf8
+        queuedBytes += frame.count - pre
+        outgoing.append(frame)
     }
+
+    /// LWS_PRE: a macro Swift cannot import, read once through the shim.
+    static let pre = Int(clws_pre())
 
     var hasOutgoing: Bool { outgoingHead < outgoing.count }
 
     func dequeue() -> [UInt8]? {
         guard hasOutgoing else { return nil }
         let frame = outgoing[outgoingHead]
+        outgoing[outgoingHead] = []  // release the buffer now, not at the next compaction
         outgoingHead += 1
-        queuedBytes -= frame.count
+        queuedBytes -= frame.count - Self.pre
         // Compact now and then instead of removeFirst() per frame (O(n) each).
         if outgoingHead > 64, outgoingHead * 2 > outgoing.count {
             outgoing.removeFirst(outgoingHead)
@@ -74,14 +84,14 @@ extension ServiceLoop {
 
     /// Writes the next frame. Returns -1 when lws should close the connection.
     func writeNext(_ ws: WebSocketConnection) -> Int32 {
-        if !ws.closing, let frame = ws.dequeue() {
-            let pre = clws_pre()
-            var buffer = [UInt8](repeating: 0, count: pre + frame.count)
-            buffer.replaceSubrange(pre..<(pre + frame.count), with: frame)
-            let written = buffer.withUnsafeMutableBufferPointer { b in
-                lws_write(ws.wsi, b.baseAddress! + pre, frame.count, LWS_WRITE_TEXT)
+        if !ws.closing, var frame = ws.dequeue() {
+            let pre = WebSocketConnection.pre
+            let length = frame.count - pre
+            // lws writes the WebSocket header into the LWS_PRE bytes before the payload.
+            let written = frame.withUnsafeMutableBufferPointer { b in
+                lws_write(ws.wsi, b.baseAddress! + pre, length, LWS_WRITE_TEXT)
             }
-            if written < frame.count { return -1 }
+            if written < length { return -1 }
             if ws.hasOutgoing || ws.pendingClose != nil {
                 lws_callback_on_writable(ws.wsi)
             } else {
