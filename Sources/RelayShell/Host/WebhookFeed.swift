@@ -11,6 +11,9 @@ final class WebhookFeed {
     private var cursor: Int64
     private var busy = false
     private var failures = 0
+    /// A batch that was refused, resent as it was (same events, same
+    /// `x-relay-delivery`) until accepted: receivers dedupe on that header.
+    private var refused: (batch: [StoredEvent], next: Int64)?
 
     init(settings: WebhookSubscriptionSettings, host: RelayHost) throws(StoreError) {
         self.settings = settings
@@ -65,6 +68,7 @@ final class WebhookFeed {
             self.busy = false
             guard result.isSuccess else {
                 self.failures += 1
+                self.refused = (batch, next)
                 self.host.logger.warning("webhook subscription delivery failed; retrying",
                                          metadata: ["subscription": "\(self.settings.name)", "status": "\(result.status.map(String.init) ?? "no response")",
                                                     "attempt": "\(self.failures)"])
@@ -72,6 +76,7 @@ final class WebhookFeed {
                 return
             }
             self.failures = 0
+            self.refused = nil
             do {
                 try self.advance(to: next)
             } catch {
@@ -87,8 +92,13 @@ final class WebhookFeed {
         let delay = RetryPolicy(maxAttempts: .max, baseDelayMs: 1_000, maxDelayMs: 60_000)
             .delayMs(afterAttempt: max(1, failures), salt: UInt64(truncatingIfNeeded: cursor &+ Int64(failures)))
         host.loop.schedule(afterMs: delay) { [weak self] in
-            self?.busy = false
-            self?.pump()
+            guard let self else { return }
+            self.busy = false
+            if let refused = self.refused {
+                self.send(refused.batch, then: refused.next)
+            } else {
+                self.pump()
+            }
         }
     }
 }
