@@ -129,7 +129,9 @@ public struct StreamHub: Sendable {
         case .since(let ts):
             let first = try log.firstOffset(since: ts)
             let cursor = first.map { $0 - 1 } ?? last
-            return Start(cursor: cursor, last: last, reason: cursor < pruned ? "pruned" : nil)
+            // Unlike an offset, a time does not say whether the pruned event at `cursor` came before it:
+            // its ts is gone. Only a stored event at `cursor` (older than `ts`) proves nothing was lost.
+            return Start(cursor: cursor, last: last, reason: pruned > 0 && cursor <= pruned ? "pruned" : nil)
         }
     }
 
