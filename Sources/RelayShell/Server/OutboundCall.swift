@@ -12,6 +12,8 @@ final class OutboundCall {
     var status = 0
     var body: [UInt8] = []
     var finished = false
+    /// The lane (keep-alive connection group) carrying this call, and its host key.
+    var lane: (key: String, index: Int)?
     /// Strings lws reads during connect; freed when the call is dropped.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
 
@@ -54,10 +56,16 @@ extension ServiceLoop {
         info.method = call.keep(request.method)
         info.protocol = call.keep(OutboundCall.protocolName)
         info.local_protocol_name = call.keep(OutboundCall.protocolName)
-        // Pipelining lets lws reuse one keep-alive connection per 8x8 endpoint.
+        // Pipelining lets lws reuse one keep-alive connection per 8x8 endpoint and lane.
         info.ssl_connection = Int32(LCCSCF_PIPELINE.rawValue) | (request.url.secure ? Int32(LCCSCF_USE_SSL.rawValue) : 0)
         info.keep_warm_secs = 30
         info.opaque_user_data = clws_id_to_pointer(UInt(call.id))
+        if !lanes.vhosts.isEmpty {
+            let key = "\(request.url.host):\(request.url.port):\(request.url.secure)"
+            let lane = lanes.acquire(key)
+            call.lane = (key, lane)
+            info.vhost = lanes.vhosts[lane]
+        }
         let wsi = lws_client_connect_via_info(&info)
         if let wsi, !call.finished { call.wsi = wsi }
         if wsi == nil {
@@ -75,6 +83,7 @@ extension ServiceLoop {
         guard !call.finished else { return }
         call.finished = true
         calls.removeValue(forKey: call.id)
+        if let lane = call.lane { lanes.release(lane.key, lane: lane.index) }
         // Deliver on the next loop turn, not inside lws's callback: a follow-up
         // call made from the completion can then reuse this (by then idle)
         // keep-alive connection instead of opening a new one.

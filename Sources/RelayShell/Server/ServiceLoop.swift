@@ -21,14 +21,17 @@ public final class ServiceLoop {
         public var maxBodyBytes: Int
         /// Frames queued for a slow WebSocket reader before it is dropped.
         public var maxQueuedBytesPerConnection: Int
+        /// Keep-alive connections per outbound host:port (see ``OutboundLanes``).
+        public var outboundLanes: Int
 
         public init(port: Int = 8080, bindAddress: String? = nil, maxMessageBytes: Int = 65_536, maxBodyBytes: Int = 1 << 20,
-                    maxQueuedBytesPerConnection: Int = 4 << 20) {
+                    maxQueuedBytesPerConnection: Int = 4 << 20, outboundLanes: Int = 8) {
             self.port = port
             self.bindAddress = bindAddress
             self.maxMessageBytes = maxMessageBytes
             self.maxBodyBytes = maxBodyBytes
             self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+            self.outboundLanes = max(1, outboundLanes)
         }
     }
 
@@ -40,6 +43,7 @@ public final class ServiceLoop {
     var webSockets: [UInt64: WebSocketConnection] = [:]
     var transactions: [UInt64: HTTPTransaction] = [:]
     var calls: [UInt64: OutboundCall] = [:]
+    var lanes = OutboundLanes()
     private var timers = TimerQueue()
     private var timerActions: [UInt64: () -> Void] = [:]
     private var nextID: UInt64 = 1
@@ -122,6 +126,7 @@ public final class ServiceLoop {
         ServiceLoop.current = self
         context = lws_create_context(&info)
         guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)") }
+        try createOutboundLanes(protocols: list)
         rearmWakeup()  // arm timers scheduled before the context existed
     }
 

@@ -1,0 +1,51 @@
+import CLWS
+
+/// Parallel keep-alive connections for outbound calls.
+///
+/// lws reuses a keep-alive HTTP/1.1 connection by queueing ("pipelining")
+/// every call to the same host:port of a vhost onto one connection, one
+/// exchange at a time — so a single vhost carries at most one call per round
+/// trip to 8x8, whatever the number of sessions. Each lane is a client-only
+/// vhost; lws keeps one connection per host per lane, so N lanes give N calls
+/// in flight per host while every connection is still reused. Calls go to the
+/// lane with the fewest calls in flight to that host (per-session order is
+/// kept by the core, which has one call per session in flight).
+struct OutboundLanes {
+    /// Client-only vhosts (no listening socket), created once with the context.
+    var vhosts: [OpaquePointer] = []
+    /// Calls in flight per "host:port:tls", per lane.
+    private var load: [String: [Int]] = [:]
+
+    /// The least busy lane for `key`; the caller must `release` it when the call finishes.
+    mutating func acquire(_ key: String) -> Int {
+        var counts = load[key] ?? Array(repeating: 0, count: vhosts.count)
+        let lane = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+        counts[lane] += 1
+        load[key] = counts
+        return lane
+    }
+
+    mutating func release(_ key: String, lane: Int) {
+        guard var counts = load[key], counts.indices.contains(lane) else { return }
+        counts[lane] = max(0, counts[lane] - 1)
+        load[key] = counts
+    }
+}
+
+extension ServiceLoop {
+    /// Creates the outbound lanes: vhosts with the same protocols, no listener,
+    /// and lws's client TLS set up like the default vhost's.
+    func createOutboundLanes(protocols: UnsafeMutablePointer<lws_protocols>) throws(StartError) {
+        for index in 0..<options.outboundLanes {
+            var info = lws_context_creation_info()
+            info.port = -1  // CONTEXT_PORT_NO_LISTEN
+            info.protocols = UnsafePointer(protocols)
+            info.vhost_name = UnsafePointer(cString("outbound-\(index)"))
+            info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            guard let vhost = lws_create_vhost(context, &info) else {
+                throw StartError(message: "cannot create outbound connection lane \(index)")
+            }
+            lanes.vhosts.append(vhost)
+        }
+    }
+}
