@@ -39,7 +39,8 @@ clean:
 #   make bench BENCH_ARGS='--repeat 2'   (or --quick for a smoke run)
 BENCH_RELAY = .build-bench-relay/release/handover-relay
 BENCH_ARGS ?=
-.PHONY: bench bench-build bench-idle bench-bot-echo bench-handover bench-fanout bench-storm
+.PHONY: bench bench-build bench-idle bench-bot-echo bench-handover bench-fanout bench-storm \
+        bench-stream-append bench-stream-replay bench-stream-fanout
 
 bench-build:
 	@.ci/deps.sh bench
@@ -49,5 +50,5 @@ bench-build:
 bench: bench-build
 	python3 bench/run.py all --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)
 
-bench-idle bench-bot-echo bench-handover bench-fanout bench-storm: bench-build
+bench-idle bench-bot-echo bench-handover bench-fanout bench-storm bench-stream-append bench-stream-replay bench-stream-fanout: bench-build
 	python3 bench/run.py $(@:bench-%=%) --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks of handover-relay against a reference lws echo server (issue #6).
 
-    bench/run.py [idle|bot-echo|handover|fanout|storm|all ...] [--quick] [--repeat N]
+    bench/run.py [idle|bot-echo|handover|fanout|storm|stream-append|stream-replay|stream-fanout|all ...]
+                 [--quick] [--repeat N] [--max-load L]
 
 Each scenario starts the servers it needs on free loopback ports, drives them
 with the C load generator (.build-bench/loadgen: all the load is C; this file
@@ -18,7 +19,9 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,11 +33,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, ".build-bench")
 LOADGEN = os.path.join(OUT, "loadgen")
 ECHO = os.path.join(OUT, "echo_server")
-DEFAULT_RELAY = os.path.join(ROOT, ".build-bench-relay", "release", "handover-relay")
+# `make bench-build` builds the relay into .build-bench-relay/; a release build made by hand for
+# benchmarks goes to .build-release-bench/ (never .build/, the debug build of the tests).
+RELAY_CANDIDATES = [os.path.join(ROOT, d, "release", "handover-relay") for d in (".build-bench-relay", ".build-release-bench")]
+DEFAULT_RELAY = max((c for c in RELAY_CANDIDATES if os.access(c, os.X_OK)), key=os.path.getmtime,
+                    default=RELAY_CANDIDATES[0])  # the most recently built
+STOREBENCH_PKG = os.path.join(ROOT, "bench", "StoreBench")
+STOREBENCH = os.path.join(OUT, "release", "StoreBench")  # scratch path .build-bench (see its Package.swift)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-SCENARIOS = ["idle", "bot-echo", "handover", "fanout", "storm"]
+SCENARIOS = ["idle", "bot-echo", "handover", "fanout", "storm", "stream-append", "stream-replay", "stream-fanout"]
 
 # ----------------------------------------------------------------- processes
 
@@ -68,8 +77,8 @@ def wait_port(port, proc, timeout=15.0):
 class Server:
     """A server process we started: relay or reference."""
 
-    def __init__(self, name, argv, port, env=None, log=None):
-        self.name, self.port = name, port
+    def __init__(self, name, argv, port, env=None, log=None, data_dir=None):
+        self.name, self.port, self.data_dir = name, port, data_dir
         self.log = open(log, "w") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=env, preexec_fn=_raise_nofile, start_new_session=True, cwd=ROOT)
@@ -124,10 +133,90 @@ class Server:
                 pass
         return n
 
+    def data_bytes(self):
+        """Size of the relay's SQLite log (database + WAL) on disk."""
+        if not self.data_dir:
+            return 0
+        return sum(os.path.getsize(os.path.join(self.data_dir, f)) for f in os.listdir(self.data_dir)
+                   if f.startswith("relay.sqlite3"))
+
     def stop(self):
         stop_process(self.proc)
         if self.log is not subprocess.DEVNULL:
             self.log.close()
+        if self.data_dir:  # each relay gets a fresh data directory; a stopped one is not reused
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class SyscallCount:
+    """Counts some system calls of a process over a window with `perf stat` (tracepoints;
+    works without hardware counters). start()/stop(); counts() -> {name: n} or {} when
+    perf is missing or not permitted."""
+
+    def __init__(self, pid, calls, log):
+        self.pid, self.calls, self.log, self.proc = pid, calls, log, None
+
+    def start(self):
+        if not shutil.which("perf"):
+            return
+        events = ",".join(f"syscalls:sys_enter_{c}" for c in self.calls)
+        self.out = open(self.log, "w")
+        self.proc = subprocess.Popen(["perf", "stat", "-x,", "-e", events, "-p", str(self.pid)], stdout=self.out,
+                                     stderr=self.out, stdin=subprocess.DEVNULL, start_new_session=True)
+        _children.append(self.proc)
+        self.t0 = time.time()
+
+    def stop(self):
+        if not self.proc:
+            return
+        self.seconds = time.time() - self.t0
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        stop_process(self.proc)
+        self.out.close()
+
+    def counts(self):
+        found = {}
+        try:
+            with open(self.log) as f:
+                for line in f:
+                    parts = line.strip().split(",")
+                    if len(parts) > 2 and parts[2].startswith("syscalls:sys_enter_") and parts[0].isdigit():
+                        found[parts[2][len("syscalls:sys_enter_"):]] = int(parts[0])
+        except OSError:
+            pass
+        return found
+
+
+class PerfRecord:
+    """`perf record -g` of a process over a window (--perf): where its CPU goes.
+    Read with `perf report -i <file> --no-children` (or --children)."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path, self.proc = pid, path, None
+
+    def start(self):
+        if self.proc or not shutil.which("perf"):
+            return
+        self.log = open(self.path + ".log", "w")
+        self.proc = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf,16384",
+                                      "-p", str(self.pid), "-o", self.path], stdout=self.log, stderr=self.log,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        _children.append(self.proc)
+
+    def stop(self):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)  # writing a DWARF profile takes a while
+        except subprocess.TimeoutExpired:
+            pass
+        stop_process(self.proc)
+        self.log.close()
 
 
 def stop_process(proc, grace=5.0):
@@ -169,24 +258,85 @@ class Bench:
     def log(self, name):
         return os.path.join(self.results_dir, name)
 
-    def relay(self, mode="demo", fake_port=None):
+    def relay_supports(self, flag):
+        if not hasattr(self, "_relay_help"):
+            self._relay_help = subprocess.run([self.relay_bin, "demo", "--help"], capture_output=True, text=True,
+                                              timeout=30).stdout
+        return flag in self._relay_help
+
+    def relay(self, mode="demo", fake_port=None, store=None, synchronous=None):
+        """A fresh relay. Each gets its own new data directory (the durable log and the token
+        secret), removed when it stops: a relay never restores sessions of an earlier
+        measurement. store: sqlite (default) | memory; synchronous: normal (default) | full."""
         port = free_port()
         argv = [self.relay_bin, "serve" if mode == "fake" else "demo", "--port", str(port), "--bind", "127.0.0.1",
                 "--web-root", os.path.join(ROOT, "web"), "--log-level", "warning"]
+        data_dir = None
+        if self.relay_supports("--data-dir"):
+            data_dir = os.path.join(OUT, "data", f"{self.stamp}-{self.runs + 1}")
+            shutil.rmtree(data_dir, ignore_errors=True)
+            os.makedirs(data_dir)
+            argv += ["--data-dir", data_dir]
+        if store:
+            argv += ["--store", store]
+        if synchronous:
+            config = self.log(f"relay-{self.runs + 1}-config.json")
+            with open(config, "w") as f:
+                json.dump({"store": {"synchronous": synchronous}}, f)
+            argv += ["--config", config]
         env = dict(os.environ)
         if mode == "fake":
             argv += ["--8x8-base-url", f"http://127.0.0.1:{fake_port}", "--8x8-channel-id", "bench-channel",
                      "--8x8-queue-id", "bench-queue"]
             env["RELAY_8X8_API_KEY"] = "bench-api-key"
         self.runs += 1
-        srv = Server("relay", argv, port, env=env, log=self.log(f"relay-{self.runs}.log"))
+        srv = Server("relay", argv, port, env=env, log=self.log(f"relay-{self.runs}.log"), data_dir=data_dir)
         time.sleep(0.5)  # let start-up allocations settle before the baseline RSS
         return srv
 
-    def reference(self, loop="poll"):
+    def stream_token(self, srv):
+        """A stream:read token signed with srv's secret (minted with the same data directory)."""
+        out = subprocess.run([self.relay_bin, "token", "--scope", "stream:read", "--subject", "bench", "--data-dir",
+                              srv.data_dir], capture_output=True, text=True, timeout=30, check=True)
+        return out.stdout.strip()
+
+    def stream_token_or_none(self, srv):
+        """The token when srv serves the integrator stream and its read API, else None (an older relay)."""
+        try:
+            token = self.stream_token(srv)
+            self.last_offset(srv, token)
+            return token
+        except (subprocess.SubprocessError, OSError, ValueError, KeyError):
+            return None
+
+    def last_offset(self, srv, token):
+        """(time, lastOffset) of srv's log from the read API; time is the middle of the request."""
+        req = urllib.request.Request(f"http://127.0.0.1:{srv.port}/api/events?after=0&limit=1",
+                                     headers={"Authorization": f"Bearer {token}"})
+        t0 = time.time()
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            body = json.load(resp)
+        return (t0 + time.time()) / 2, body["lastOffset"]
+
+    def wait_quiet(self, what):
+        """With --max-load L: before a measured run, waits (polling every 30 s, at most
+        --max-wait s) until the 1-minute load average is at most L. Returns (load, waited s)."""
+        load, waited = os.getloadavg()[0], 0.0
+        limit = self.args.max_load
+        while limit > 0 and load > limit and waited < self.args.max_wait:
+            print(f"    (load average {load:.2f} > {limit:.2f}: waiting before {what}, {waited:.0f} s so far)",
+                  flush=True)
+            time.sleep(30)
+            waited += 30
+            load = os.getloadavg()[0]
+        if limit > 0 and load > limit:
+            print(f"    ! load average still {load:.2f} after {waited:.0f} s: measuring anyway", flush=True)
+        return round(load, 2), waited
+
+    def reference(self, loop="poll", extra=()):
         port = free_port()
         self.runs += 1
-        srv = Server("reference", [ECHO, "--port", str(port), "--bind", "127.0.0.1", "--loop", loop], port,
+        srv = Server("reference", [ECHO, "--port", str(port), "--bind", "127.0.0.1", "--loop", loop] + [str(a) for a in extra], port,
                      log=self.log(f"reference-{self.runs}.log"))
         time.sleep(0.2)
         return srv
@@ -202,14 +352,17 @@ class Bench:
         return Server("python-reference", [py, os.path.join(ROOT, "bench", "reference", "echo_server.py"), "--port",
                                            str(port)], port, log=self.log(f"python-reference-{self.runs}.log"))
 
-    def loadgen(self, label, server, argv, on_event=None, timeout=240):
+    def loadgen(self, label, server, argv, on_event=None, timeout=240, quiet=True, cpu_events=("measure", "measured")):
         """Runs the load generator against server; returns its result JSON plus the
-        server's CPU use over the measurement window."""
+        server's CPU use over the measurement window (between the two cpu_events).
+        quiet: wait for a quiet machine first (--max-load); False for runs that only fill."""
         self.seq = getattr(self, "seq", 0) + 1
         label = f"{self.seq:02d}-{label}"
+        load_before, waited = self.wait_quiet(label) if quiet else (round(os.getloadavg()[0], 2), 0.0)
         cmd = [LOADGEN, "--port", str(server.port), "--timeout", str(timeout - 20)] + [str(a) for a in argv]
         print(f"  · {label}: {' '.join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd))}", flush=True)
         errlog = open(self.log(f"loadgen-{label}.log"), "w")
+        prof = PerfRecord(server.pid, self.log(f"perf-{label}.data")) if self.args.perf and server.name == "relay" else None
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog, stdin=subprocess.DEVNULL, text=True,
                                 preexec_fn=_raise_nofile, start_new_session=True, cwd=ROOT)
         _children.append(proc)
@@ -224,10 +377,14 @@ class Bench:
                     continue
                 ev = json.loads(line)
                 kind = ev.get("event")
-                if kind == "measure":
+                if kind == cpu_events[0] and "c0" not in cpu:
                     cpu["t0"], cpu["c0"], cpu["s0"] = time.time(), server.cpu_s(), server.schedstat()
-                elif kind == "measured":
+                    if prof:
+                        prof.start()
+                elif kind == cpu_events[1] and "c0" in cpu and "c1" not in cpu:
                     cpu["t1"], cpu["c1"], cpu["s1"] = time.time(), server.cpu_s(), server.schedstat()
+                    if prof:
+                        prof.stop()
                 elif kind == "result":
                     result = ev
                 if on_event:
@@ -238,6 +395,8 @@ class Bench:
         finally:
             stop_process(proc)
             errlog.close()
+            if prof:
+                prof.stop()
         if result is None:
             result = {"timeout": f"no result (exit {proc.returncode}); see {self.log('loadgen-' + label + '.log')}"}
         if "c1" in cpu and cpu["t1"] > cpu["t0"]:
@@ -247,6 +406,7 @@ class Bench:
             # values mean the machine, not the server, limited the figure.
             result["server_runqueue_wait_pct"] = round(100 * (cpu["s1"][1] - cpu["s0"][1]) / 1e9 / span, 1)
         result["load_average"] = round(os.getloadavg()[0], 2)
+        result["load_before"], result["load_wait_s"] = load_before, waited
         self.raw[label] = result
         if result.get("timeout"):
             print(f"    ! {label}: {result['timeout']}", flush=True)
@@ -256,8 +416,8 @@ class Bench:
 # ------------------------------------------------------------------- tables
 
 class Table:
-    def __init__(self, title):
-        self.title, self.rows, self.notes = title, [], []
+    def __init__(self, title, heads=("relay", "reference")):
+        self.title, self.rows, self.notes, self.heads = title, [], [], heads
 
     def add(self, metric, relay, ref=None, target=None, check=None, ratio=True, fmt="{:,.1f}"):
         """check(relay, ref, ratio) -> bool decides pass/miss when a target is given."""
@@ -282,7 +442,7 @@ class Table:
         self.notes.append(text)
 
     def render(self):
-        head = ("metric", "relay", "reference", "ratio", "target", "result")
+        head = ("metric",) + tuple(self.heads) + ("ratio", "target", "result")
         widths = [max(len(str(row[i])) for row in self.rows + [head]) for i in range(6)]
         lines = [f"\n== {self.title} ==", "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
                  "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
@@ -685,8 +845,278 @@ def scenario_storm(b, quick):
     return t
 
 
+# ------------------------------------------------------------ stream scenarios
+
+def storebench(b):
+    """Runs bench/StoreBench (built first unless --no-build and already built); returns
+    {label: (events, seconds, events/s)} or a string saying why not."""
+    if not (b.args.no_build and os.access(STOREBENCH, os.X_OK)):
+        print("  · building bench/StoreBench (swift build -c release --scratch-path .build-bench)", flush=True)
+        try:
+            built = subprocess.run(["swift", "build", "-c", "release", "--package-path", STOREBENCH_PKG, "--scratch-path",
+                                    OUT], capture_output=True, text=True, timeout=1800)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"StoreBench not built: {e}"
+        with open(b.log("storebench-build.log"), "w") as f:
+            f.write(built.stdout + built.stderr)
+        if built.returncode:
+            return f"StoreBench did not build; see {b.log('storebench-build.log')}"
+    # On the same file system as the relay's data directories (not a tmpfs: fsync must cost what it costs).
+    tmp = os.path.join(OUT, "data", f"{b.stamp}-storebench")
+    os.makedirs(tmp, exist_ok=True)
+    load, waited = b.wait_quiet("StoreBench")
+    print(f"  · StoreBench {tmp}", flush=True)
+    try:
+        run = subprocess.run([STOREBENCH, tmp], capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return "StoreBench timed out (600 s)"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    with open(b.log("storebench.txt"), "w") as f:
+        f.write(run.stdout + run.stderr)
+    rows = {}
+    for line in run.stdout.splitlines():
+        m = re.match(r"^(\S.*?)\s+(\d+)\s+([\d.]+)\s+(\d+)\s*$", line)
+        if m:
+            rows[m.group(1)] = (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+    b.raw[f"storebench-{b.stamp}-{len(b.raw)}"] = {"rows": rows, "load_before": load, "load_wait_s": waited}
+    return rows or f"StoreBench printed no table (exit {run.returncode}); see {b.log('storebench.txt')}"
+
+
+def scenario_stream_append(b, quick):
+    n = 300 if quick else 1000
+    dur = 4 if quick else 10
+    t = Table("stream append: events appended per second to the durable log (SQLite, WAL)",
+              heads=("durable (SQLite)", "--store memory"))
+    # (a) the store alone: bench/StoreBench, a separate Swift package on SQLiteStore
+    rows = storebench(b)
+    if isinstance(rows, str):
+        t.add("StoreBench", rows, None, ratio=False)
+    else:
+        for label, (events, secs_, rate) in rows.items():
+            if not label.startswith("append"):
+                continue
+            batched = "batch 1," not in label
+            t.add(f"StoreBench {label}: events/s", rate, None, ratio=False,
+                  target="≥ 20,000/s" if batched else None, check=(lambda a, b_, x: a >= 20000) if batched else None,
+                  fmt="{:,.0f}")
+        for label, (events, secs_, rate) in rows.items():
+            if label.startswith("read"):
+                t.add(f"StoreBench {label}: events/s", rate, None, ratio=False, fmt="{:,.0f}")
+    # (b) end to end: the relay's commits under the bot-echo load (one commit per service turn)
+    common = ["--scenario", "echo", "--target", "relay", "--conns", n, "--warmup", 2, "--duration", dur, "--drain", 5,
+              "--window", 1]
+    res = {}
+    for key, store, sync in (("normal", None, None), ("full", None, "full"), ("memory", "memory", None)):
+        srv = b.relay(store=store, synchronous=sync)
+        try:
+            token = b.stream_token_or_none(srv)
+            if token is None:
+                t.add("relay events committed/s", "not available", None, ratio=False)
+                t.note("this relay binary has no integrator stream / read API (handover.stream.v1, GET /api/events); "
+                       "build a current one")
+                return t
+            marks = {}
+            # fdatasync/fsync: with synchronous=full one per commit (plus checkpoints): commits/s.
+            sc = SyscallCount(srv.pid, ("fdatasync", "fsync", "pwrite64"), b.log(f"perf-stat-{key}.txt"))
+
+            def on_event(ev, srv=srv, token=token, marks=marks, sc=sc):
+                if ev.get("event") in ("measure", "measured"):
+                    marks[ev["event"]] = b.last_offset(srv, token)
+                    (sc.start if ev["event"] == "measure" else sc.stop)()
+
+            r = b.loadgen(f"stream-append-{key}", srv, common, on_event=on_event)
+            calls = sc.counts()
+            if calls and getattr(sc, "seconds", 0):
+                r["syscalls_per_s"] = {k: v / sc.seconds for k, v in calls.items()}
+            if "measure" in marks and "measured" in marks:
+                (t0, o0), (t1, o1) = marks["measure"], marks["measured"]
+                r["events_committed"] = o1 - o0
+                r["events_per_s"] = (o1 - o0) / (t1 - t0)
+            r["log_bytes"] = srv.data_bytes()
+            res[key] = r
+        finally:
+            srv.stop()
+    M = res["memory"]
+    for key, label in (("normal", "synchronous=normal (default)"), ("full", "synchronous=full")):
+        R = res[key]
+        t.add(f"relay, bot echo at saturation, {label}: events committed/s", R.get("events_per_s"),
+              M.get("events_per_s"), target="≥ 20,000/s", check=lambda a, b_, x: a >= 20000, fmt="{:,.0f}")
+        t.add(f"  {label}: user messages answered/s", R.get("messages", {}).get("replies_per_s"),
+              M.get("messages", {}).get("replies_per_s"), fmt="{:,.0f}")
+        t.add(f"  {label}: events per answered message",
+              R["events_per_s"] / R["messages"]["replies_per_s"] if R.get("events_per_s") and R.get("messages", {}).get("replies_per_s") else None,
+              M["events_per_s"] / M["messages"]["replies_per_s"] if M.get("events_per_s") and M.get("messages", {}).get("replies_per_s") else None,
+              ratio=False, fmt="{:.2f}")
+        t.add(f"  {label}: p50 / p99 reply latency (ms)",
+              f"{lat(R, 'reply', 'p50_us') or 0:.2f} / {lat(R, 'reply', 'p99_us') or 0:.2f}",
+              f"{lat(M, 'reply', 'p50_us') or 0:.2f} / {lat(M, 'reply', 'p99_us') or 0:.2f}", ratio=False)
+        t.add(f"  {label}: relay CPU (run-queue wait)", cpu(R), cpu(M), ratio=False)
+        sys_ = R.get("syscalls_per_s") or {}
+        if sys_:
+            syncs = sys_.get("fdatasync", 0) + sys_.get("fsync", 0)
+            t.add(f"  {label}: fsync+fdatasync/s (full: ≈ commits/s) · pwrite/s", f"{syncs:,.0f} · {sys_.get('pwrite64', 0):,.0f}",
+                  None, ratio=False)
+            if key == "full" and syncs and R.get("events_per_s"):
+                t.add(f"  {label}: events per commit (events/s ÷ syncs/s)", R["events_per_s"] / syncs, None, ratio=False,
+                      fmt="{:.1f}")
+    t.add("log files on disk after the run (MB, database + WAL, synchronous=normal)", res["normal"].get("log_bytes", 0) / 1e6,
+          None, ratio=False, fmt="{:.1f}")
+    t.note("StoreBench: NewEvents of ~130-byte payloads over 1,000 sessions appended in batches of 1/10/100 events per "
+           "transaction into a new database; durable = every commit survives a crash of the process (normal) or "
+           "also power loss (full, an fsync per commit)")
+    t.note(f"relay: {n:,} sessions chatting with the rule bot, one message in flight per session; events committed "
+           "= lastOffset of the log (GET /api/events) at the end minus at the start of the window; the relay commits "
+           "all changes of one service-loop turn in one transaction; '--store memory' = the same relay on "
+           "InMemoryStore, which is NOT a zero-cost baseline: its transaction() copies the whole log for rollback, "
+           "so each commit costs O(events in the log) — the cost of durability is read from a profile instead "
+           "(docs/BENCHMARKS.md)")
+    return t
+
+
+def scenario_stream_replay(b, quick):
+    want = 20000 if quick else 100000
+    n = 300 if quick else 1000
+    t = Table(f"stream replay: one subscriber reads a log of ≥ {want:,} events from the start",
+              heads=("relay", "reference"))
+    srv = b.relay()
+    try:
+        token = b.stream_token_or_none(srv)
+        if token is None:
+            t.add("replay events/s", "not available", None, ratio=False)
+            t.note("this relay binary has no integrator stream / read API (handover.stream.v1, GET /api/events); "
+                   "build a current one")
+            return t
+        # Fill the log honestly: real sessions chatting with the bot (each message: 2 events).
+        rate, passes = 12000.0, 0
+        _, last = b.last_offset(srv, token)
+        fill_started = time.time()
+        while last < want and passes < 8:
+            passes += 1
+            dur = min(60, max(3, (want - last) / rate * 1.1))
+            r = b.loadgen(f"stream-replay-fill-{passes}", srv,
+                          ["--scenario", "echo", "--target", "relay", "--conns", n, "--window", 4, "--warmup", 0.5,
+                           "--duration", round(dur, 1), "--drain", 5], quiet=False)
+            t0 = last
+            _, last = b.last_offset(srv, token)
+            rate = max(500.0, (last - t0) / (dur + 1))
+        fill_s = time.time() - fill_started
+        log_bytes = srv.data_bytes()
+        time.sleep(2)  # let the relay settle (checkpoint, closes) after the fill
+        r = b.loadgen("stream-replay-relay", srv,
+                      ["--scenario", "fanout", "--target", "relay", "--conns", 0, "--subs", 1, "--sub-protocol", "stream",
+                       "--stream-token", token, "--stream-from", "start", "--warmup", 0.1, "--duration", 0.5,
+                       "--drain", 0.1], timeout=400, cpu_events=("ready", "live"))
+    finally:
+        srv.stop()
+    rs = r.get("stream", {})
+    events = rs.get("events_before_live") or 0
+    size = int(rs.get("bytes_before_live", 0) / events) if events else 300
+    ref = b.reference(extra=["--replay-events", max(1, events or want), "--replay-bytes", size])
+    try:
+        f = b.loadgen("stream-replay-reference", ref,
+                      ["--scenario", "fanout", "--target", "reference", "--conns", 0, "--subs", 1, "--sub-protocol",
+                       "stream", "--stream-from", "start", "--warmup", 0.1, "--duration", 0.5, "--drain", 0.1],
+                      timeout=400, cpu_events=("ready", "live"))
+    finally:
+        ref.stop()
+    fs = f.get("stream", {})
+    t.add("events in the log when subscribing (lastOffset)", rs.get("last_offset_at_subscribe"), None, ratio=False,
+          fmt="{:,.0f}", target=f"≥ {want:,}", check=lambda a, b_, x: a >= want)
+    t.add("events received before 'live'", events, fs.get("events_before_live"), ratio=False, fmt="{:,.0f}")
+    t.add("**replay rate until 'live' (events/s)**", rs.get("replay_events_per_s"), fs.get("replay_events_per_s"),
+          fmt="{:,.0f}")
+    t.add("time from subscribe to 'live' (s)", (lat(r, "subscribe_to_live", "max_us") or 0) / 1000 or None,
+          (lat(f, "subscribe_to_live", "max_us") or 0) / 1000 or None, fmt="{:.2f}")
+    t.add("MB/s until 'live'", rs.get("bytes_before_live", 0) / 1e6 / rs["replay_s"] if rs.get("replay_s") else None,
+          fs.get("bytes_before_live", 0) / 1e6 / fs["replay_s"] if fs.get("replay_s") else None, fmt="{:.1f}")
+    t.add("average event frame (bytes)", size, size, ratio=False, fmt="{:,.0f}")
+    t.add("events out of order / subscribers closed", f"{rs.get('out_of_order', '?')} / {rs.get('closed_by_server', '?')}",
+          f"{fs.get('out_of_order', '?')} / {fs.get('closed_by_server', '?')}", ratio=False, target="0 / 0",
+          check=lambda a, b_, x: a == "0 / 0")
+    t.add("server CPU during the replay (run-queue wait)", cpu(r), cpu(f), ratio=False)
+    t.add("log on disk (MB, database + WAL)", log_bytes / 1e6, None, ratio=False, fmt="{:.1f}")
+    t.note(f"the log was filled by driving the relay itself: {passes} run(s) of {n:,} sessions chatting with the rule "
+           f"bot (4 messages in flight each), {fill_s:.0f} s in all; then one handover.stream.v1 subscriber with "
+           "from 'start' and no filter, on the same relay process, idle otherwise")
+    t.note("reference: the lws echo server replays the same number of synthetic event frames of the relay's average "
+           "size to one connection, formatted on the fly, one frame per WRITEABLE (what lws can push to one socket; "
+           "no log read)")
+    return t
+
+
+def scenario_stream_fanout(b, quick):
+    subs = 200 if quick else 1000
+    dur = 4 if quick else 10
+    rate = b.args.rate or 20
+    t = Table(f"stream fan-out: one busy session watched by {subs:,} handover.stream.v1 subscribers")
+    results, refs = {}, {}
+    for offered in ([rate] if quick else [rate, rate * 10]):
+        srv = b.relay()
+        try:
+            token = b.stream_token_or_none(srv)
+            if token is None:
+                t.add("stream frames delivered/s", "not available", None, ratio=False)
+                t.note("this relay binary has no integrator stream / read API (handover.stream.v1, GET /api/events); "
+                       "build a current one")
+                return t
+            results[offered] = b.loadgen(
+                f"stream-fanout-{offered}-relay", srv,
+                ["--scenario", "fanout", "--target", "relay", "--subs", subs, "--sub-protocol", "stream",
+                 "--stream-token", token, "--rate", offered, "--warmup", 2, "--duration", dur, "--drain", 10,
+                 "--connect-concurrency", 200])
+        finally:
+            srv.stop()
+    for offered in results:
+        ref = b.reference()
+        try:
+            refs[offered] = b.loadgen(f"stream-fanout-{offered}-reference", ref,
+                                      ["--scenario", "fanout", "--target", "reference", "--subs", subs, "--sub-protocol",
+                                       "stream", "--rate", offered, "--warmup", 2, "--duration", dur,
+                                       "--connect-concurrency", 200])
+        finally:
+            ref.stop()
+    for offered in results:
+        r, f = results[offered], refs[offered]
+        rsent, fsent = max(1, r.get("messages", {}).get("sent", 1)), max(1, f.get("messages", {}).get("sent", 1))
+        t.add(f"{offered}/s: messages sent/s by the publisher (≤ 64 unanswered)", r.get("messages", {}).get("sent_per_s"),
+              f.get("messages", {}).get("sent_per_s"), fmt="{:,.1f}")
+        t.add(f"{offered}/s: subscribers live", r.get("stream", {}).get("subscribers_live"),
+              f.get("stream", {}).get("subscribers_live"), ratio=False, fmt="{:,.0f}", target=f"{subs:,}",
+              check=lambda a, b_, x: a == subs)
+        t.add(f"{offered}/s: **frames delivered/s**", r.get("fanout", {}).get("frames_per_s"),
+              f.get("fanout", {}).get("frames_per_s"), fmt="{:,.0f}")
+        t.add(f"{offered}/s: bytes delivered/s (MB)", r.get("fanout", {}).get("bytes_per_s", 0) / 1e6,
+              f.get("fanout", {}).get("bytes_per_s", 0) / 1e6, fmt="{:.2f}")
+        t.add(f"{offered}/s: frames per message per subscriber", r.get("fanout", {}).get("frames_in_window", 0) / rsent / subs,
+              f.get("fanout", {}).get("frames_in_window", 0) / fsent / subs, ratio=False, fmt="{:.2f}")
+        t.add(f"{offered}/s: user messages of the window delivered per subscriber by the end of the drain",
+              r.get("fanout", {}).get("marked", 0) / rsent / subs, f.get("fanout", {}).get("marked", 0) / fsent / subs,
+              ratio=False, fmt="{:.2f}", target="1.00", check=lambda a, b_, x: a >= 0.99)
+        for q in ("p50_us", "p99_us", "max_us"):
+            t.add(f"{offered}/s: {q[:-3]} message→subscriber (ms)", lat(r, "fanout", q), lat(f, "fanout", q),
+                  fmt="{:.2f}")
+        t.add(f"{offered}/s: subscribers closed by the server (too_slow)", r.get("stream", {}).get("closed_by_server"),
+              f.get("stream", {}).get("closed_by_server"), ratio=False, fmt="{:,.0f}", target="0",
+              check=lambda a, b_, x: a == 0)
+        t.add(f"{offered}/s: events out of order", r.get("stream", {}).get("out_of_order"), None, ratio=False,
+              fmt="{:,.0f}", target="0", check=lambda a, b_, x: a == 0)
+        t.add(f"{offered}/s: server CPU (run-queue wait)", cpu(r), cpu(f), ratio=False)
+        t.add(f"{offered}/s: load generator CPU", r.get("loadgen_cpu_pct"), f.get("loadgen_cpu_pct"), ratio=False,
+              fmt="{:.0f}%")
+    t.note("the publisher keeps at most 64 messages unanswered (bot reply / echo): when the server falls behind, the "
+           "offered rate is not reached and the run measures the server's fan-out at saturation (closed loop)")
+    t.note("relay: the publisher chats with the rule bot (no handover), so each user message makes two events of its "
+           "session, the message and the bot's answer, and each subscriber (filter.sessions = that session, from "
+           "'now') gets two event frames per message; latency is measured on the user's message (its timestamp "
+           "marker). Reference: the echo server copies each chat message once to every subscriber (the fan-out "
+           "reference of the copilot scenario)")
+    return t
+
+
 RUNNERS = {"idle": scenario_idle, "bot-echo": scenario_bot_echo, "handover": scenario_handover,
-           "fanout": scenario_fanout, "storm": scenario_storm}
+           "fanout": scenario_fanout, "storm": scenario_storm, "stream-append": scenario_stream_append,
+           "stream-replay": scenario_stream_replay, "stream-fanout": scenario_stream_fanout}
 
 
 def machine():
@@ -712,7 +1142,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="run each scenario N times (report every run)")
     ap.add_argument("--relay-bin", default=os.environ.get("RELAY_BIN", DEFAULT_RELAY))
     ap.add_argument("--rate", type=float, default=0, help="override the fixed offered rate of bot-echo/handover/fanout")
-    ap.add_argument("--no-build", action="store_true", help="do not run `make -C bench build` first")
+    ap.add_argument("--no-build", action="store_true",
+                    help="do not run `make -C bench build` (nor build bench/StoreBench when it is built already)")
+    ap.add_argument("--max-load", type=float, default=0,
+                    help="before each measured run, wait until the 1-minute load average is at most this (0: don't)")
+    ap.add_argument("--max-wait", type=float, default=600, help="…but wait at most this many seconds per run (600)")
+    ap.add_argument("--perf", action="store_true",
+                    help="record the relay with `perf record -g` over each measurement window (perf-*.data in the "
+                         "results directory; costs the relay some CPU: do not report those runs' figures)")
     args = ap.parse_args()
     chosen = SCENARIOS if "all" in args.scenarios else args.scenarios
     for s in chosen:
@@ -720,6 +1157,7 @@ def main():
             ap.error(f"unknown scenario {s!r}; choose from {', '.join(SCENARIOS)} or all")
     if not args.no_build:
         subprocess.run(["make", "--no-print-directory", "-C", os.path.join(ROOT, "bench"), "build"], check=True)
+    args.relay_bin = os.path.abspath(args.relay_bin)  # servers run with cwd = the repository root
     if not os.access(args.relay_bin, os.X_OK):
         sys.exit(f"relay binary not found: {args.relay_bin}\nbuild it with `make bench-build` or pass --relay-bin")
     signal.signal(signal.SIGTERM, _on_signal)
@@ -742,6 +1180,9 @@ def main():
         print("\ninterrupted: stopping every process started here", file=sys.stderr)
     finally:
         stop_all()
+        for d in os.listdir(os.path.join(OUT, "data")) if os.path.isdir(os.path.join(OUT, "data")) else []:
+            if d.startswith(b.stamp):  # data directories of relays this run started
+                shutil.rmtree(os.path.join(OUT, "data", d), ignore_errors=True)
         with open(os.path.join(b.results_dir, "loadgen.json"), "w") as f:
             json.dump(b.raw, f, indent=1)
         with open(os.path.join(b.results_dir, "tables.md"), "w") as f:

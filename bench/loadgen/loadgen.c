@@ -1,7 +1,8 @@
 /*
  * handover-relay load generator: many WebSocket clients on one libwebsockets
- * service loop, driving handover.chat.v1 (and handover.copilot.v1) against
- * the relay or against the reference echo server.
+ * service loop, driving handover.chat.v1 (and handover.copilot.v1 or
+ * handover.stream.v1 subscribers) against the relay or against the reference
+ * echo server.
  *
  *   loadgen --scenario idle|echo|handover|fanout|storm --target relay|reference
  *           --port P [options]            (see usage())
@@ -10,6 +11,7 @@
  * as letters, see ts_encode) in its text and in its id, so latency is measured
  * from inside the message. Results go to stdout as JSON lines:
  *   {"event":"ready",...}   all sessions established (idle: sample RSS now)
+ *   {"event":"live",...}    stream subscribers: all replays reached "live"
  *   {"event":"result",...}  the figures, once, at the end
  * Progress goes to stderr.
  */
@@ -153,12 +155,17 @@ static struct {
 	int verbose;
 	int use_ev;                /* libev event loop (epoll) instead of lws's poll() loop */
 	int no_hello;              /* idle: hold bare WebSocket connections, no session */
+	int sub_stream;            /* fanout subscribers speak handover.stream.v1 instead of copilot */
+	const char *stream_path, *stream_token;
+	int stream_from_start;     /* "from":"start" (replay everything) instead of "now" */
+	int stream_filter;         /* 1: filter.sessions = the publisher's session; 0: no filter; -1: auto */
 } O = {
 	.host = "127.0.0.1", .chat_path = "/ws/chat", .copilot_path = "/ws/copilot",
 	.scenario = SC_ECHO, .relay = 1, .conns = 1000, .subs = 1000, .window = 1,
 	.warmup = 2, .duration = 10, .hold = 5, .drain = 5, .timeout = 180,
 	.connect_concurrency = 256, .msg_bytes = 120,
 	.use_ev = 1,
+	.stream_path = "/ws/stream", .stream_token = "none", .stream_filter = -1,
 	.up = { .mode = UP_NONE, .relay_host = "127.0.0.1", .http_conns = 8, .webhook_delay_ms = 20 },
 };
 
@@ -179,6 +186,7 @@ enum cstate { S_IDLE, S_QUEUED, S_CONNECTING, S_OPEN, S_READY, S_DROPPED, S_FAIL
 #define F_CAUGHT_UP 16u
 #define F_P2_ACKED 32u
 #define F_EVER_READY 64u
+#define F_LIVE 128u /* stream subscriber: got "live" (end of the replay) */
 
 #define RING 64u /* power of two: per-session pipeline of outstanding messages */
 
@@ -199,6 +207,9 @@ typedef struct conn {
 	char *rx;
 	uint32_t rxlen, rxcap;
 	uint32_t rxtotal;
+	uint64_t t_subscribe;      /* stream subscriber: when the subscribe frame was written */
+	uint64_t ev_bytes;         /* stream subscriber: bytes of event frames received */
+	uint32_t ev_count;         /* stream subscriber: event frames received */
 } conn_t;
 
 static conn_t *conns;
@@ -216,6 +227,10 @@ static struct {
 	long closed_unexpected, dropped, handover_active, handover_failed, handover_queued;
 	long errors, dups, gaps, unmatched, mismatched_ts;
 	long caught_up, p2_acked;
+	/* stream subscribers */
+	long live_subs, live_events, live_events_max, stream_disorder, stream_positions, stream_closed;
+	long long live_bytes, last_offset_at_subscribe;
+	uint64_t t_first_subscribe, t_last_live;
 } g;
 
 /* counters of the measurement window */
@@ -224,7 +239,7 @@ static struct {
 	long sub_frames, sub_frames_in_window, sub_bytes_in_window, sub_marked;
 } m;
 
-static hist_t h_reply, h_ack, h_a2u, h_fan, h_resume, h_ready, h_lag;
+static hist_t h_reply, h_ack, h_a2u, h_fan, h_resume, h_ready, h_lag, h_live;
 
 enum phase { PH_CONNECT, PH_SETUP, PH_SUBS, PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_HOLD,
 	     PH_PRE, PH_DROP, PH_RECONNECT, PH_DONE };
@@ -310,10 +325,10 @@ static void connect_one(conn_t *c, uint64_t now)
 	i.context = g_ctx;
 	i.address = O.host;
 	i.port = O.port;
-	i.path = c->kind == K_CHAT ? O.chat_path : O.copilot_path;
+	i.path = c->kind == K_CHAT ? O.chat_path : O.sub_stream ? O.stream_path : O.copilot_path;
 	i.host = O.host;
 	i.origin = O.host;
-	i.protocol = c->kind == K_CHAT ? "handover.chat.v1" : "handover.copilot.v1";
+	i.protocol = c->kind == K_CHAT ? "handover.chat.v1" : O.sub_stream ? "handover.stream.v1" : "handover.copilot.v1";
 	i.local_protocol_name = "bench-ws";
 	i.opaque_user_data = c;
 	i.pwsi = &c->wsi;
@@ -423,6 +438,17 @@ static int next_frame(conn_t *c, int *drop_after)
 	}
 	if (c->ctrl & C_SUBSCRIBE) {
 		c->ctrl &= ~C_SUBSCRIBE;
+		if (O.sub_stream) {
+			/* handover.stream.v1: the publisher's session only (fan-out), or the whole log (replay). */
+			char filter[200] = "";
+			if (O.stream_filter && nchat > 0 && conns[0].sid)
+				snprintf(filter, sizeof filter, ",\"filter\":{\"sessions\":[\"%s\"]}", conns[0].sid);
+			c->t_subscribe = now_ns();
+			if (!g.t_first_subscribe)
+				g.t_first_subscribe = c->t_subscribe;
+			return snprintf(o, cap, "{\"type\":\"subscribe\",\"token\":\"%s\"%s,\"from\":\"%s\"}", O.stream_token,
+					filter, O.stream_from_start ? "start" : "now");
+		}
 		const char *sid = conns[0].sid ? conns[0].sid : "none";
 		const char *tok = upstream_token_for(sid);
 		return snprintf(o, cap, "{\"type\":\"subscribe\",\"sessionId\":\"%s\",\"token\":\"%s\"}", sid, tok ? tok : "none");
@@ -661,11 +687,84 @@ static void handle_chat_frame(conn_t *c, const char *s, size_t n, uint64_t now)
 		fprintf(stderr, "[loadgen] #%u got: %.*s\n", c->idx, (int)(n > 300 ? 300 : n), s);
 }
 
+static long subs_failed(void)
+{
+	long n = 0;
+	for (int i = nchat; i < nconns; i++)
+		n += conns[i].state == S_FAILED;
+	return n;
+}
+
+/* handover.stream.v1: "subscribed", then "event" frames (replay), "live", then live "event"s.
+ * The reference echo server replays synthetic events the same way and copies chat messages. */
+static void handle_stream_frame(conn_t *c, const char *s, size_t n, size_t total, const char *type, uint64_t now)
+{
+	long long v;
+	if (!strcmp(type, "event") || !strcmp(type, "message")) {
+		if (json_int(s, n, "offset", &v) == 0) { /* strictly increasing within a subscription */
+			if (c->last_seq && v <= c->last_seq)
+				g.stream_disorder++;
+			c->last_seq = v;
+		}
+		c->ev_count++;
+		c->ev_bytes += total;
+		return;
+	}
+	if (!strcmp(type, "subscribed")) {
+		if (json_int(s, n, "lastOffset", &v) == 0 && v > g.last_offset_at_subscribe)
+			g.last_offset_at_subscribe = v;
+		return;
+	}
+	if (!strcmp(type, "live")) {
+		if (c->flags & F_LIVE)
+			return;
+		c->flags |= F_LIVE;
+		g.live_subs++;
+		g.live_events += c->ev_count;
+		g.live_bytes += (long long)c->ev_bytes;
+		if (c->ev_count > g.live_events_max)
+			g.live_events_max = c->ev_count;
+		g.t_last_live = now;
+		hist_record(&h_live, now - (c->t_subscribe ? c->t_subscribe : c->t_connect));
+		return;
+	}
+	if (!strcmp(type, "position")) {
+		g.stream_positions++;
+		return;
+	}
+	if (!strcmp(type, "error")) {
+		g.errors++;
+		if (error_prints++ < 5)
+			fprintf(stderr, "[loadgen] stream subscriber #%u: %.*s\n", c->idx, (int)(n > 300 ? 300 : n), s);
+		return;
+	}
+	g.errors++;
+	if (error_prints++ < 5)
+		fprintf(stderr, "[loadgen] stream subscriber #%u got: %.*s\n", c->idx, (int)(n > 300 ? 300 : n), s);
+}
+
 static void handle_sub_frame(conn_t *c, const char *s, size_t n, size_t total, uint64_t now)
 {
 	char type[24];
+	/* The last "type" is the frame's own: the relay sorts keys, so a nested "event":{"type":…} comes first. */
 	if (json_str_impl(s, n, "type", type, sizeof type, 1) < 0)
 		type[0] = '\0';
+	if (O.sub_stream) {
+		if (c->state != S_READY && strcmp(type, "error"))
+			on_ready(c, now);
+		handle_stream_frame(c, s, n, total, type, now);
+		m.sub_frames++;
+		if (phase == PH_MEASURE) {
+			m.sub_frames_in_window++;
+			m.sub_bytes_in_window += (long)total;
+		}
+		uint64_t ts;
+		if ((!strcmp(type, "event") || !strcmp(type, "message")) && ts_find(s, n, &ts) && in_window(ts)) {
+			m.sub_marked++;
+			hist_record(&h_fan, now - ts);
+		}
+		return;
+	}
 	if (c->state != S_READY) {
 		if (!strcmp(type, "error")) {
 			g.errors++;
@@ -769,6 +868,8 @@ static int callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *
 			g.dropped++;
 		} else if (!finished) {
 			g.closed_unexpected++;
+			if (c->kind == K_SUB && O.sub_stream)
+				g.stream_closed++; /* refused, or too_slow (4429) */
 			if (error_prints++ < 5)
 				fprintf(stderr, "[loadgen] #%u closed by the server\n", c->idx);
 			c->state = S_FAILED;
@@ -851,6 +952,19 @@ static void emit_ready(uint64_t now)
 	fflush(stdout);
 }
 
+/* A replay from the start of a big log may take a while: stream subscribers may use the whole run. */
+static double subs_deadline(void) { return O.sub_stream && O.stream_from_start && O.timeout > 70 ? O.timeout - 10 : 60; }
+
+static void emit_live(uint64_t now)
+{
+	double replay = g.t_last_live > g.t_first_subscribe && g.t_first_subscribe ? secs(g.t_last_live - g.t_first_subscribe) : 0;
+	printf("{\"event\":\"live\",\"t\":%.3f,\"subscribers\":%ld,\"live\":%ld,\"events_before_live\":%ld,"
+	       "\"replay_s\":%.3f,\"subscribe_to_live_p50_ms\":%.3f,\"subscribe_to_live_max_ms\":%.3f}\n",
+	       secs(now - t_start), g.ready_subs, g.live_subs, g.live_events, replay,
+	       h_live.total ? (double)hist_quantile(&h_live, 0.5) / 1e6 : -1.0, h_live.total ? (double)h_live.max / 1e6 : -1.0);
+	fflush(stdout);
+}
+
 static void after_connect(uint64_t now)
 {
 	emit_ready(now);
@@ -863,6 +977,9 @@ static void after_connect(uint64_t now)
 		break;
 	case SC_HANDOVER:
 	case SC_FANOUT:
+		/* Stream subscribers need no handover: without a fake 8x8 the publisher chats with the bot. */
+		if (O.scenario == SC_FANOUT && O.relay && O.sub_stream && (O.up.mode == UP_NONE || nchat == 0))
+			goto subs;
 		if (!O.relay) {
 			if (O.scenario == SC_FANOUT)
 				goto subs;
@@ -887,7 +1004,7 @@ static void after_connect(uint64_t now)
 subs:
 	for (int i = nchat; i < nconns; i++)
 		queue_connect(&conns[i], 0);
-	set_phase(PH_SUBS, now, 60);
+	set_phase(PH_SUBS, now, subs_deadline());
 }
 
 static void finish(uint64_t now);
@@ -927,7 +1044,7 @@ static void drive(uint64_t now)
 			if (O.scenario == SC_FANOUT) {
 				for (int i = nchat; i < nconns; i++)
 					queue_connect(&conns[i], 0);
-				set_phase(PH_SUBS, now, 60);
+				set_phase(PH_SUBS, now, subs_deadline());
 			} else {
 				start_load(now);
 			}
@@ -935,9 +1052,12 @@ static void drive(uint64_t now)
 		break;
 	}
 	case PH_SUBS:
-		if (g.ready_subs >= O.subs || late) {
+		/* Stream subscribers: wait for "live" too (the end of the replay; at once with from "now"). */
+		if ((O.sub_stream ? g.live_subs + subs_failed() : g.ready_subs) >= O.subs || late) {
 			printf("{\"event\":\"subscribed\",\"t\":%.3f,\"subscribers\":%ld}\n", secs(now - t_start), g.ready_subs);
 			fflush(stdout);
+			if (O.sub_stream)
+				emit_live(now);
 			start_load(now);
 		}
 		break;
@@ -1094,6 +1214,13 @@ static void finish(uint64_t now)
 		   "\"all_acked_s\":%.3f,\"lost_sessions\":%ld,\"duplicated_sessions\":%ld},",
 		g.dropped, g.caught_up, g.p2_acked, t_all_caught_up ? secs(t_all_caught_up - t_storm) : -1.0,
 		t_all_acked ? secs(t_all_acked - t_storm) : -1.0, lost_sessions, dup_sessions);
+	double replay = g.t_last_live > g.t_first_subscribe && g.t_first_subscribe ? secs(g.t_last_live - g.t_first_subscribe) : 0;
+	fprintf(f, "\"stream\":{\"protocol\":\"%s\",\"from\":\"%s\",\"subscribers_live\":%ld,\"events_before_live\":%ld,"
+		   "\"events_before_live_max\":%ld,\"bytes_before_live\":%lld,\"replay_s\":%.3f,\"replay_events_per_s\":%.1f,"
+		   "\"last_offset_at_subscribe\":%lld,\"out_of_order\":%ld,\"position_frames\":%ld,\"closed_by_server\":%ld},",
+		O.scenario != SC_FANOUT ? "none" : O.sub_stream ? "stream" : "copilot", O.stream_from_start ? "start" : "now",
+		g.live_subs, g.live_events, g.live_events_max, g.live_bytes, replay, replay > 0 ? g.live_events / replay : 0,
+		g.last_offset_at_subscribe, g.stream_disorder, g.stream_positions, g.stream_closed);
 	fprintf(f, "\"latency\":{\"reply\":");
 	hist_json(f, &h_reply);
 	fprintf(f, ",\"ack\":");
@@ -1106,6 +1233,8 @@ static void finish(uint64_t now)
 	hist_json(f, &h_fan);
 	fprintf(f, ",\"resume\":");
 	hist_json(f, &h_resume);
+	fprintf(f, ",\"subscribe_to_live\":");
+	hist_json(f, &h_live);
 	fprintf(f, ",\"connect_to_ready\":");
 	hist_json(f, &h_ready);
 	fprintf(f, ",\"pacer_lag\":");
@@ -1157,6 +1286,12 @@ static void usage(void)
 		"  --upstream fake|sim --fake-port P --http-conns K --agent-rate R   (handover, fanout)\n"
 		"  --loop ev|poll      libev (epoll, default) or lws's own poll() loop\n"
 		"  --no-hello          idle: hold bare WebSocket connections (no session), to separate lws's cost\n"
+		"  --sub-protocol copilot|stream   fanout subscribers: handover.copilot.v1 (default) or handover.stream.v1\n"
+		"  --stream-token T    stream:read token for the stream subscribers\n"
+		"  --stream-from now|start   stream subscribers start at the end of the log (default) or replay all of it\n"
+		"  --stream-filter session|none   filter.sessions = the publisher's session (default with from now) or none\n"
+		"                      (with stream subscribers and no --upstream fake the publisher chats with the bot, no\n"
+		"                      handover; fanout --conns 0: no publisher, subscribers only)\n"
 		"  --verbose\n");
 }
 
@@ -1169,7 +1304,9 @@ int main(int argc, char **argv)
 		{ "timeout", 1, 0, 'T' }, { "msg-bytes", 1, 0, 'b' }, { "connect-concurrency", 1, 0, 'c' },
 		{ "connect-rate", 1, 0, 'C' }, { "local-addrs", 1, 0, 'L' }, { "upstream", 1, 0, 'u' },
 		{ "fake-port", 1, 0, 'f' }, { "http-conns", 1, 0, 'k' }, { "agent-rate", 1, 0, 'a' },
-		{ "verbose", 0, 0, 'v' }, { "loop", 1, 0, 'l' }, { "no-hello", 0, 0, 'N' }, { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
+		{ "verbose", 0, 0, 'v' }, { "loop", 1, 0, 'l' }, { "no-hello", 0, 0, 'N' }, { "sub-protocol", 1, 0, 'P' },
+		{ "stream-token", 1, 0, 'K' }, { "stream-from", 1, 0, 'F' }, { "stream-filter", 1, 0, 'G' },
+		{ "help", 0, 0, '?' }, { 0, 0, 0, 0 }
 	};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -1206,6 +1343,10 @@ int main(int argc, char **argv)
 		case 'v': O.verbose = 1; break;
 		case 'N': O.no_hello = 1; break;
 		case 'l': O.use_ev = strcmp(optarg, "poll") != 0; break;
+		case 'P': O.sub_stream = !strcmp(optarg, "stream"); break;
+		case 'K': O.stream_token = optarg; break;
+		case 'F': O.stream_from_start = !strcmp(optarg, "start"); break;
+		case 'G': O.stream_filter = !strcmp(optarg, "session"); break;
 		default: usage(); return 2;
 		}
 	}
@@ -1219,6 +1360,8 @@ int main(int argc, char **argv)
 		O.window = RING;
 	if (!O.relay)
 		O.up.mode = UP_NONE;
+	if (O.stream_filter < 0)
+		O.stream_filter = !O.stream_from_start;
 	if (O.up.mode == UP_FAKE && !O.up.listen_port) {
 		fprintf(stderr, "--upstream fake needs --fake-port\n");
 		return 2;
@@ -1232,7 +1375,7 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	getrlimit(RLIMIT_NOFILE, &rl);
 
-	nchat = O.scenario == SC_FANOUT ? 1 : O.conns;
+	nchat = O.scenario == SC_FANOUT ? (O.conns > 0 ? 1 : 0) : O.conns; /* fanout --conns 0: subscribers only */
 	nconns = nchat + (O.scenario == SC_FANOUT ? O.subs : 0);
 	if ((rlim_t)nconns + 64 > rl.rlim_cur) {
 		fprintf(stderr, "[loadgen] %d connections need more descriptors than RLIMIT_NOFILE allows (%llu)\n", nconns,
@@ -1278,7 +1421,7 @@ int main(int argc, char **argv)
 		conns[i].kind = i < nchat ? K_CHAT : K_SUB;
 	}
 	hist_reset(&h_reply); hist_reset(&h_ack); hist_reset(&h_a2u); hist_reset(&h_fan);
-	hist_reset(&h_resume); hist_reset(&h_ready); hist_reset(&h_u2a); hist_reset(&h_http);
+	hist_reset(&h_resume); hist_reset(&h_ready); hist_reset(&h_u2a); hist_reset(&h_http); hist_reset(&h_live);
 	upstream_init(&O.up);
 
 	t_start = now_ns();

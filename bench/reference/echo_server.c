@@ -8,15 +8,22 @@
  *    handover.copilot.v1 connection, so fan-out has a reference too.
  *  - handover.copilot.v1 (any path): the first frame (subscribe) is echoed
  *    back as the "snapshot"; afterwards the connection only receives.
+ *  - handover.stream.v1 (any path): the first frame (subscribe) is answered
+ *    with "subscribed"; with "from":"start" the server then replays
+ *    --replay-events synthetic "event" frames of --replay-bytes each (one per
+ *    WRITEABLE, formatted on the fly: the floor for a replay from a log), then
+ *    "live"; afterwards it receives the chat messages like a copilot subscriber.
  *
  * Frames are queued per connection and written one per WRITEABLE callback,
  * as the relay does, so the comparison is about what sits in between.
  *
  *   echo_server --port P [--bind 127.0.0.1] [--rx-buffer BYTES] [--loop poll|ev]
+ *               [--replay-events N] [--replay-bytes B]
  *
  * --loop poll (default) is lws's own poll() loop, which the relay uses too;
  * --loop ev runs lws on libev (epoll), to show what the event loop costs.
  */
+#define _GNU_SOURCE /* memmem */
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +49,12 @@ struct pss {
 	unsigned char *partial;
 	size_t plen;
 	int is_sub;
+	int is_stream;
+	long replay_next, replay_end; /* stream: offsets still to replay */
 };
+
+static long replay_events = 100000;
+static int replay_bytes = 300;
 
 static struct pss *subs;
 static volatile sig_atomic_t stop;
@@ -77,6 +89,36 @@ static void release(struct msg *m)
 		free(m);
 }
 
+/* Writes the next synthetic event of a stream replay (shaped like the relay's envelope, keys
+ * sorted, padded to --replay-bytes), then queues "live" after the last one. */
+static int replay_one(struct lws *wsi, struct pss *pss)
+{
+	static unsigned char buf[LWS_PRE + 65536];
+	char *o = (char *)buf + LWS_PRE;
+	size_t cap = sizeof buf - LWS_PRE - 64;
+	long off = pss->replay_next++;
+	int n = snprintf(o, cap, "{\"event\":{\"from\":\"user\",\"seq\":%ld,\"text\":\"replayed ", off);
+	int tail = snprintf(NULL, 0, "\",\"ts\":1795600000000,\"type\":\"message\"},\"kind\":\"message\",\"offset\":%ld,"
+			    "\"sessionId\":\"reference\",\"seq\":%ld,\"ts\":1795600000000,\"type\":\"event\"}", off, off);
+	int pad = replay_bytes - n - tail;
+	if (pad > 0 && (size_t)(n + pad + tail) < cap) {
+		memset(o + n, 'x', (size_t)pad);
+		n += pad;
+	}
+	n += snprintf(o + n, cap - (size_t)n, "\",\"ts\":1795600000000,\"type\":\"message\"},\"kind\":\"message\",\"offset\":%ld,"
+		      "\"sessionId\":\"reference\",\"seq\":%ld,\"ts\":1795600000000,\"type\":\"event\"}", off, off);
+	if (lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	if (pss->replay_next >= pss->replay_end) {
+		char live[64];
+		int ll = snprintf(live, sizeof live, "{\"offset\":%ld,\"type\":\"live\"}", pss->replay_end - 1);
+		enqueue(pss, msg_new(live, (size_t)ll));
+	} else {
+		lws_callback_on_writable(wsi);
+	}
+	return 0;
+}
+
 static int callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct pss *pss = (struct pss *)user;
@@ -84,7 +126,8 @@ static int callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(pss, 0, sizeof *pss);
 		pss->wsi = wsi;
-		pss->is_sub = !strcmp(lws_get_protocol(wsi)->name, "handover.copilot.v1");
+		pss->is_stream = !strcmp(lws_get_protocol(wsi)->name, "handover.stream.v1");
+		pss->is_sub = pss->is_stream || !strcmp(lws_get_protocol(wsi)->name, "handover.copilot.v1");
 		break;
 	case LWS_CALLBACK_RECEIVE: {
 		const unsigned char *p = in;
@@ -110,7 +153,22 @@ static int callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void
 					subs->prev_sub = pss;
 				subs = pss;
 				pss->prev_sub = NULL;
-				enqueue(pss, m);
+				if (pss->is_stream) {
+					char head[160];
+					int from_start = memmem(m->data + LWS_PRE, m->len, "\"from\":\"start\"", 14) != NULL;
+					int hl = snprintf(head, sizeof head,
+							  "{\"epoch\":\"reference\",\"lastOffset\":%ld,\"position\":0,\"recovered\":true,"
+							  "\"type\":\"subscribed\"}", from_start ? replay_events : 0);
+					m->refs++;
+					release(m);
+					enqueue(pss, msg_new(head, (size_t)hl));
+					pss->replay_next = 1;
+					pss->replay_end = from_start ? replay_events + 1 : 1;
+					if (!from_start)
+						enqueue(pss, msg_new("{\"offset\":0,\"type\":\"live\"}", strlen("{\"offset\":0,\"type\":\"live\"}")));
+				} else {
+					enqueue(pss, m);
+				}
 			} else {
 				m->refs++;
 				release(m);
@@ -126,6 +184,8 @@ static int callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void
 	}
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		struct qnode *q = pss->head;
+		if (!q && pss->replay_next < pss->replay_end)
+			return replay_one(wsi, pss);
 		if (!q)
 			break;
 		pss->head = q->next;
@@ -137,7 +197,7 @@ static int callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void
 		free(q);
 		if (short_write)
 			return -1;
-		if (pss->head)
+		if (pss->head || pss->replay_next < pss->replay_end)
 			lws_callback_on_writable(wsi);
 		break;
 	}
@@ -188,9 +248,14 @@ int main(int argc, char **argv)
 			rx = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--loop"))
 			use_ev = !strcmp(argv[i + 1], "ev");
+		else if (!strcmp(argv[i], "--replay-events"))
+			replay_events = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--replay-bytes"))
+			replay_bytes = atoi(argv[i + 1]);
 	}
 	if (!port) {
-		fprintf(stderr, "usage: echo_server --port P [--bind ADDR] [--rx-buffer BYTES]\n");
+		fprintf(stderr, "usage: echo_server --port P [--bind ADDR] [--rx-buffer BYTES] [--loop poll|ev] "
+				"[--replay-events N] [--replay-bytes B]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -202,10 +267,12 @@ int main(int argc, char **argv)
 		{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
 		{ "handover.chat.v1", callback_echo, sizeof(struct pss), 0, 0, NULL, 0 },
 		{ "handover.copilot.v1", callback_echo, sizeof(struct pss), 0, 0, NULL, 0 },
+		{ "handover.stream.v1", callback_echo, sizeof(struct pss), 0, 0, NULL, 0 },
 		{ NULL, NULL, 0, 0, 0, NULL, 0 }
 	};
 	protocols[1].rx_buffer_size = (size_t)rx;
 	protocols[2].rx_buffer_size = (size_t)rx;
+	protocols[3].rx_buffer_size = (size_t)rx;
 
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
