@@ -26,16 +26,15 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     case LWS_CALLBACK_HTTP:
         guard let user, let transaction = loop.beginTransaction(wsi) else { return -1 }
-        let id = loop.newID()
-        user.storeBytes(of: id, as: UInt64.self)
-        loop.transactions[id] = transaction
+        user.storeBytes(of: transaction.id, as: UInt64.self)
+        loop.transactions[transaction.id] = transaction
         let declared = transaction.headers["content-length"].flatMap { Int($0) } ?? 0
         if declared > loop.options.maxBodyBytes {
-            return loop.respond(wsi, transaction, .problem(413, code: "body_too_large",
-                                                           message: "request body over \(loop.options.maxBodyBytes) bytes"))
+            return loop.respond(transaction, .problem(413, code: "body_too_large",
+                                                      message: "request body over \(loop.options.maxBodyBytes) bytes"))
         }
         // Without a body there is nothing more to wait for.
-        if declared == 0 { return loop.respond(wsi, transaction, loop.dispatch(transaction)) }
+        if declared == 0 { return loop.dispatch(transaction) }
         return 0
 
     case LWS_CALLBACK_HTTP_BODY:
@@ -46,12 +45,12 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
-        return loop.respond(wsi, transaction, loop.dispatch(transaction))
+        return loop.dispatch(transaction)
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return 0 }
         let result = loop.writeBody(wsi, transaction)
-        if transaction.response == nil { loop.transactions.removeValue(forKey: user.load(as: UInt64.self)) }
+        if transaction.completed { loop.transactions.removeValue(forKey: user.load(as: UInt64.self)) }
         return result
 
     case LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_HTTP_DROP_PROTOCOL:

@@ -1,3 +1,4 @@
+import HTTPModel
 import Logging
 import RelayCore
 import RelayStore
@@ -13,7 +14,7 @@ extension RelayHost {
     /// nothing is acknowledged that is not durable.
     @discardableResult
     func flush() -> Bool {
-        guard engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty else { return true }
+        guard engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty || !answersAwaitingCommit.isEmpty else { return true }
         uncommitted.merge(engine.takeChanges())
         let changes = uncommitted
         let offsets: [Int64]
@@ -28,9 +29,12 @@ extension RelayHost {
             }
         } catch {
             scheduleCommitRetry(error)
+            // Not stored yet: 8x8 must retry (the retry is a duplicate once the changes are committed).
+            answerWebhooks(.problem(503, code: "store_unavailable", message: "the relay cannot store the event now; retry"))
             return false
         }
         uncommitted = StoreChanges()
+        answerWebhooks(nil)
         let effects = held
         held = []
         perform(effects)
@@ -39,6 +43,14 @@ extension RelayHost {
         perform(hub.committed(stored, now: LoopClock.wallMs()))
         for feed in webhookFeeds { feed.eventsCommitted() }
         return true
+    }
+
+    /// Sends the webhook answers that waited for this commit (or `override` when it failed).
+    private func answerWebhooks(_ override: HTTPResponse?) {
+        guard !answersAwaitingCommit.isEmpty else { return }
+        let waiting = answersAwaitingCommit
+        answersAwaitingCommit = []
+        for answer in waiting { answer.respond(override ?? answer.response) }
     }
 
     /// How long a processed 8x8 webhook id is remembered (8x8 retries for far less).

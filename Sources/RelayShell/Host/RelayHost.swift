@@ -7,7 +7,7 @@ import RelayStore
 /// Hosts the core on the service loop: translates socket events into
 /// ``RelayEngine`` inputs, makes the engine's changes durable in the
 /// ``EventStore`` and then executes the effects it returned.
-public final class RelayHost: WebSocketEndpoint, HTTPHandler {
+public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     public let subprotocol = "handover.chat.v1"
     public let path = "/ws/chat"
     let loop: ServiceLoop
@@ -26,6 +26,8 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
     var commitRetryScheduled = false
     /// Integrators' HTTP event subscriptions.
     var webhookFeeds: [WebhookFeed] = []
+    /// 8x8 webhook answers waiting for the commit of what they acknowledge.
+    var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
 
     /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
     public init(loop: ServiceLoop, engine: RelayEngine, store: any EventStore, stream: StreamHub, retention: RetentionSettings,
@@ -63,16 +65,23 @@ public final class RelayHost: WebSocketEndpoint, HTTPHandler {
 
     // MARK: HTTPHandler
 
+    /// `POST /webhooks/8x8`. 8x8 stops retrying once it gets a 2xx, so the
+    /// answer waits for the commit of the event's effects (a crash could
+    /// otherwise lose it); the webhooks of one service turn share that commit.
+    public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
+        guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
+        let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
+        execute(effects)
+        if engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty {
+            answersAwaitingCommit.append((response, respond))
+        } else {
+            respond(response)
+        }
+        return true
+    }
+
     public func handle(_ request: HTTPRequest) -> HTTPResponse? {
         switch (request.method, request.path) {
-        case ("POST", "/webhooks/8x8"):
-            let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
-            execute(effects)
-            // 8x8 stops retrying once it gets a 2xx: commit before answering, or a crash could lose the event.
-            guard flush() else {
-                return .problem(503, code: "store_unavailable", message: "the relay cannot store the event now; retry")
-            }
-            return response
         case (_, "/webhooks/8x8"):
             return .problem(405, code: "method_not_allowed", message: "use POST")
         case ("GET", "/copilot/"), ("GET", "/copilot/index.html"):

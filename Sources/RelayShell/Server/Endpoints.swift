@@ -7,6 +7,15 @@ public protocol HTTPHandler: AnyObject {
     func handle(_ request: HTTPRequest) -> HTTPResponse?
 }
 
+/// A handler that may answer a request later, on the loop — e.g. once the
+/// request's effects are committed, so that many requests share one commit.
+public protocol DeferringHTTPHandler: HTTPHandler {
+    /// Returns false when the request is not this handler's (then `handle(_:)`
+    /// is asked). Otherwise calls `respond` exactly once, now or later on the
+    /// loop; a response for a connection that closed meanwhile is dropped.
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool
+}
+
 /// A WebSocket subprotocol served at one path.
 /// - Important: every method is called on the service-loop thread; implementations
 ///   must not block and may call back into ``ServiceLoop`` directly.

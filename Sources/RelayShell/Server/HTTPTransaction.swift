@@ -3,15 +3,23 @@ import HTTPModel
 
 /// One HTTP request/response on a (possibly keep-alive) server connection.
 final class HTTPTransaction {
+    let id: UInt64
+    let wsi: OpaquePointer
     let method: String
     let path: String
     let query: [String: String]
     let headers: [String: String]
     var body: [UInt8] = []
     var response: HTTPResponse?
+    /// Status and headers are written from the first WRITEABLE after the response is known.
+    var headersSent = false
+    /// The whole response is written: the transaction can be forgotten.
+    var completed = false
     var bodyOffset = 0
 
-    init(method: String, path: String, query: [String: String], headers: [String: String]) {
+    init(id: UInt64, wsi: OpaquePointer, method: String, path: String, query: [String: String], headers: [String: String]) {
+        self.id = id
+        self.wsi = wsi
         self.method = method
         self.path = path
         self.query = query
@@ -73,7 +81,7 @@ extension ServiceLoop {
         var headers: [String: String] = [:]
         for (name, token) in Self.knownHeaders { headers[name] = header(wsi, token: token) }
         for name in Self.customHeaders { headers[name] = customHeader(wsi, name: name) }
-        return HTTPTransaction(method: method, path: path, query: queryArguments(wsi), headers: headers)
+        return HTTPTransaction(id: newID(), wsi: wsi, method: method, path: path, query: queryArguments(wsi), headers: headers)
     }
 
     /// lws splits the query into fragments and URL-decodes each one.
@@ -92,18 +100,38 @@ extension ServiceLoop {
         return query
     }
 
-    func dispatch(_ transaction: HTTPTransaction) -> HTTPResponse {
+    /// Asks the handlers in order; the answer is written now or, for a
+    /// deferring handler, when it responds.
+    func dispatch(_ transaction: HTTPTransaction) -> Int32 {
         let request = transaction.request
         for handler in httpHandlers {
-            if let response = handler.handle(request) { return response }
+            if let deferring = handler as? DeferringHTTPHandler {
+                let id = transaction.id
+                let claimed = deferring.handle(request) { [weak self] response in
+                    // The connection may have closed meanwhile (CLOSED_HTTP removed the transaction).
+                    guard let self, let transaction = self.transactions[id], transaction.response == nil else { return }
+                    self.respond(transaction, response)
+                }
+                if claimed { return 0 }
+            }
+            if let response = handler.handle(request) { return respond(transaction, response) }
         }
-        return .problem(404, code: "not_found", message: "no route for \(request.method) \(request.path.prefix(200))")
+        return respond(transaction, .problem(404, code: "not_found", message: "no route for \(request.method) \(request.path.prefix(200))"))
     }
 
-    /// Writes status and headers now, the body from HTTP_WRITEABLE.
-    func respond(_ wsi: OpaquePointer, _ transaction: HTTPTransaction, _ response: HTTPResponse) -> Int32 {
+    /// Records the response; status, headers and body are written from HTTP_WRITEABLE.
+    @discardableResult
+    func respond(_ transaction: HTTPTransaction, _ response: HTTPResponse) -> Int32 {
         transaction.response = response
         transaction.bodyOffset = 0
+        transaction.headersSent = false
+        lws_callback_on_writable(transaction.wsi)
+        return 0
+    }
+
+    /// Writes status and headers (lws allows one write per WRITEABLE).
+    private func writeHeaders(_ wsi: OpaquePointer, _ transaction: HTTPTransaction, _ response: HTTPResponse) -> Int32 {
+        transaction.headersSent = true
         let pre = clws_pre()
         var buffer = [UInt8](repeating: 0, count: pre + 4096)
         return buffer.withUnsafeMutableBufferPointer { b -> Int32 in
@@ -129,6 +157,7 @@ extension ServiceLoop {
     /// Writes the next body chunk; completes the transaction (keep-alive) at the end.
     func writeBody(_ wsi: OpaquePointer, _ transaction: HTTPTransaction) -> Int32 {
         guard let response = transaction.response else { return 0 }
+        if !transaction.headersSent { return writeHeaders(wsi, transaction, response) }
         let remaining = response.body.count - transaction.bodyOffset
         if remaining > 0 {
             let chunk = min(remaining, 16_384)
@@ -146,7 +175,7 @@ extension ServiceLoop {
                 return 0
             }
         }
-        transaction.response = nil
+        transaction.completed = true
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 }
