@@ -2,8 +2,9 @@ import RelayJSON
 
 /// A complete `EventStore` in memory, for tests of the core (and a relay run without a
 /// data directory). Nothing survives the process, so every instance has a new epoch.
-/// Favors simplicity over speed: per-session reads and pruning scan the log, and a
-/// `transaction` copies the state it touches.
+/// Favors simplicity over speed where it does not matter: per-session reads and pruning
+/// scan the log. A `transaction` keeps an undo list of its writes (a copy of the whole
+/// state would make every commit of a long-running relay O(log size)).
 public final class InMemoryStore: EventStore {
     public let epoch: String
 
@@ -25,6 +26,38 @@ public final class InMemoryStore: EventStore {
 
     private var state = State()
 
+    /// How to take back one write; recorded only inside a transaction.
+    private enum Undo {
+        case append(logCount: Int, lastOffset: Int64)
+        case session(String, JSONValue?)
+        case key(String, Int64?)
+        case cursor(String, Int64?)
+        /// Rare bulk changes (prune, expiry) keep the whole previous state.
+        case everything(State)
+    }
+
+    /// The undo list of the open transaction(s); nil outside any.
+    private var undo: [Undo]?
+
+    private func record(_ entry: @autoclosure () -> Undo) {
+        if undo != nil { undo!.append(entry()) }
+    }
+
+    private func rollBack(to mark: Int) {
+        while let count = undo?.count, count > mark {
+            switch undo!.removeLast() {
+            case .append(let logCount, let lastOffset):
+                for event in state.log[logCount...] { state.used.remove(SessionSeq(session: event.sessionID, seq: event.seq)) }
+                state.log.removeSubrange(logCount...)
+                state.lastOffset = lastOffset
+            case .session(let id, let previous): state.sessions[id] = previous
+            case .key(let key, let previous): state.keys[key] = previous
+            case .cursor(let name, let previous): state.cursors[name] = previous
+            case .everything(let previous): state = previous
+            }
+        }
+    }
+
     public init(epoch: String = StoreEpoch.random()) {
         self.epoch = epoch
     }
@@ -44,6 +77,7 @@ public final class InMemoryStore: EventStore {
         }
         var offsets: [Int64] = []
         offsets.reserveCapacity(events.count)
+        record(.append(logCount: state.log.count, lastOffset: state.lastOffset))
         for event in events {
             state.lastOffset += 1
             state.log.append(StoredEvent(offset: state.lastOffset, event))
@@ -109,6 +143,7 @@ public final class InMemoryStore: EventStore {
             kept = rest
         }
         guard !removed.isEmpty else { return 0 }
+        record(.everything(state))
         for event in removed {
             state.used.remove(SessionSeq(session: event.sessionID, seq: event.seq))
             state.prunedThrough = max(state.prunedThrough, event.offset)
@@ -120,10 +155,12 @@ public final class InMemoryStore: EventStore {
     // MARK: live sessions
 
     public func putSession(id: String, state snapshot: JSONValue) throws(StoreError) {
+        record(.session(id, state.sessions[id]))
         state.sessions[id] = snapshot
     }
 
     public func removeSession(id: String) throws(StoreError) {
+        record(.session(id, state.sessions[id]))
         state.sessions[id] = nil
     }
 
@@ -135,6 +172,7 @@ public final class InMemoryStore: EventStore {
 
     public func rememberKey(_ key: String, now: Int64, expiresAt: Int64) throws(StoreError) -> Bool {
         if let existing = state.keys[key], existing > now { return false }
+        record(.key(key, state.keys[key]))
         state.keys[key] = expiresAt
         return true
     }
@@ -146,6 +184,7 @@ public final class InMemoryStore: EventStore {
     @discardableResult
     public func forgetExpiredKeys(now: Int64) throws(StoreError) -> Int {
         let before = state.keys.count
+        record(.everything(state))
         state.keys = state.keys.filter { $0.value > now }
         return before - state.keys.count
     }
@@ -154,16 +193,22 @@ public final class InMemoryStore: EventStore {
 
     public func cursor(_ name: String) throws(StoreError) -> Int64? { state.cursors[name] }
 
-    public func setCursor(_ name: String, to offset: Int64) throws(StoreError) { state.cursors[name] = offset }
+    public func setCursor(_ name: String, to offset: Int64) throws(StoreError) {
+        record(.cursor(name, state.cursors[name]))
+        state.cursors[name] = offset
+    }
 
     // MARK: grouping
 
     public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        let saved = state
+        let outermost = undo == nil
+        let mark = undo?.count ?? 0
+        if outermost { undo = [] }
+        defer { if outermost { undo = nil } }
         do {
             return try body()
         } catch {
-            state = saved
+            rollBack(to: mark)  // only this level's writes: an outer body may handle the error
             throw error
         }
     }
