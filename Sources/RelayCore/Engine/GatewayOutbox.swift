@@ -36,6 +36,9 @@ public enum GatewayOperation: Equatable, Sendable {
 /// with backoff until it succeeds or the policy gives up.
 public struct GatewayOutbox: Equatable, Sendable {
     public private(set) var queue: [GatewayOperation] = []
+    /// Changes with every change of the saved part of `queue` (all but typing
+    /// notifications), not with in-flight bookkeeping.
+    public private(set) var queueVersion = 0
     public private(set) var inFlight: CallID?
     /// Set while waiting to retry the head.
     public private(set) var retryTimer: TimerID?
@@ -53,12 +56,14 @@ public struct GatewayOutbox: Equatable, Sendable {
     /// Puts `op` before everything not yet started (leaving a conversation
     /// should not wait behind a new handover's calls).
     mutating func enqueueNext(_ op: GatewayOperation) {
+        if op != .typing { queueVersion &+= 1 }
         queue.insert(op, at: inFlight == nil && retryTimer == nil ? 0 : min(1, queue.count))
     }
 
     mutating func enqueue(_ op: GatewayOperation) {
         // Typing is a hint: one pending notification is enough.
         if op == .typing, queue.dropFirst(inFlight == nil ? 0 : 1).contains(.typing) { return }
+        if op != .typing { queueVersion &+= 1 }
         queue.append(op)
     }
 
@@ -77,7 +82,7 @@ public struct GatewayOutbox: Equatable, Sendable {
 
     /// The head is done (delivered or given up).
     mutating func finishHead() {
-        if !queue.isEmpty { queue.removeFirst() }
+        if !queue.isEmpty, queue.removeFirst() != .typing { queueVersion &+= 1 }
         inFlight = nil
         retryTimer = nil
         attempts = 0
@@ -88,6 +93,7 @@ public struct GatewayOutbox: Equatable, Sendable {
     mutating func dropPending(keepingRemoveUser: Bool) {
         let active = inFlight != nil ? Array(queue.prefix(1)) : []
         let rest = queue.dropFirst(active.count).filter { keepingRemoveUser && $0.isRemoveUser }
+        if queue.count != active.count + rest.count { queueVersion &+= 1 }
         queue = active + rest
         if inFlight == nil { retryTimer = nil; attempts = 0 }
     }

@@ -14,12 +14,9 @@ extension RelayEngine {
         changes.finished = journal.finished
         journal.finished.removeAll()
         for sid in journal.touched {
-            guard let session = sessions[sid] else { continue }
-            let snapshot = SessionSnapshot(session)
-            if journal.persisted[sid] != snapshot {
-                journal.persisted[sid] = snapshot
-                changes.snapshots.append(StoredSession(id: sid.rawValue, state: snapshot.json))
-            }
+            guard let session = sessions[sid], journal.persisted[sid] != session.snapshotVersion else { continue }
+            journal.persisted[sid] = session.snapshotVersion
+            changes.snapshots.append(StoredSession(id: sid.rawValue, state: SessionSnapshot(session).json))
         }
         journal.clearTouched()
         return changes
@@ -34,7 +31,7 @@ extension RelayEngine {
         for (snapshot, events) in restored {
             let session = snapshot.restored(events: events)
             sessions[session.id] = session
-            journal.persisted[session.id] = snapshot
+            journal.persisted[session.id] = session.snapshotVersion
             if let conversation = session.handover?.conversationID { register(conversation: conversation, for: session.id) }
         }
         for sid in sessions.keys.sorted(by: { $0.rawValue < $1.rawValue }) where sessions[sid]!.outbox.head != nil {

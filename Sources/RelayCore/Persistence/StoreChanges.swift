@@ -29,7 +29,9 @@ struct Journal: Sendable {
     private var touchedSet: Set<SessionID> = []
     var finished: [SessionID] = []
     var webhookIDs: [String] = []
-    var persisted: [SessionID: SessionSnapshot] = [:]
+    /// The version of each session's last written snapshot (a version, not a
+    /// copy: idle sessions cost a few bytes here, not a second session header).
+    var persisted: [SessionID: SnapshotVersion] = [:]
 
     var isEmpty: Bool { events.isEmpty && touched.isEmpty && finished.isEmpty && webhookIDs.isEmpty }
 
