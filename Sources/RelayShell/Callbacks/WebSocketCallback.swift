@@ -28,7 +28,12 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
 
     case LWS_CALLBACK_RECEIVE:
         guard let user, let ws = loop.webSockets[user.load(as: UInt64.self)] else { return -1 }
+        ws.lastHeardMs = LoopClock.monotonicMs()
         return loop.receive(ws, input: input, length: length)
+
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if let user, let ws = loop.webSockets[user.load(as: UInt64.self)] { ws.lastHeardMs = LoopClock.monotonicMs() }
+        return 0
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         guard let user, let ws = loop.webSockets[user.load(as: UInt64.self)] else { return 0 }

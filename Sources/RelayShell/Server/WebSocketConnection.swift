@@ -18,6 +18,10 @@ final class WebSocketConnection {
     var pendingClose: (code: UInt16, reason: String)?
     /// Drop frames that arrive after we decided to close.
     var closing = false
+    /// When the peer was last heard from (any frame, or a pong), for the liveness sweep.
+    var lastHeardMs = LoopClock.monotonicMs()
+    /// A ping is to be written at the next WRITEABLE.
+    var pingPending = false
 
     init(id: ConnectionID, wsi: OpaquePointer, endpoint: WebSocketEndpoint) {
         self.id = id
@@ -84,6 +88,14 @@ extension ServiceLoop {
 
     /// Writes the next frame. Returns -1 when lws should close the connection.
     func writeNext(_ ws: WebSocketConnection) -> Int32 {
+        if ws.pingPending, !ws.closing {
+            ws.pingPending = false
+            var frame = [UInt8](repeating: 0, count: WebSocketConnection.pre)
+            let written = frame.withUnsafeMutableBufferPointer { b in lws_write(ws.wsi, b.baseAddress! + WebSocketConnection.pre, 0, LWS_WRITE_PING) }
+            if written < 0 { return -1 }
+            if ws.hasOutgoing || ws.pendingClose != nil { lws_callback_on_writable(ws.wsi) }
+            return 0
+        }
         if !ws.closing, var frame = ws.dequeue() {
             let pre = WebSocketConnection.pre
             let length = frame.count - pre
@@ -105,5 +117,32 @@ extension ServiceLoop {
             return -1
         }
         return 0
+    }
+}
+
+extension ServiceLoop {
+    /// Liveness without lws's per-connection validity timers (see ``start()``):
+    /// one sweep over all WebSockets. A peer silent for `pingAfterMs` gets a
+    /// ping (browsers and WebSocket libraries answer with a pong); one silent
+    /// for `closeAfterMs` is gone — a half-open TCP connection would otherwise
+    /// hold its descriptor and session attachment forever.
+    static let pingAfterMs: UInt64 = 60_000
+    static let closeAfterMs: UInt64 = 150_000
+
+    func scheduleLivenessSweep() {
+        schedule(afterMs: 30_000) { [weak self] in
+            guard let self else { return }
+            let now = LoopClock.monotonicMs()
+            for ws in self.webSockets.values where !ws.closing {
+                let silent = now &- ws.lastHeardMs
+                if silent >= Self.closeAfterMs {
+                    self.closeNow(ws, code: CloseCode.goingAway, reason: "no answer to pings")
+                } else if silent >= Self.pingAfterMs {
+                    ws.pingPending = true
+                    lws_callback_on_writable(ws.wsi)
+                }
+            }
+            self.scheduleLivenessSweep()
+        }
     }
 }
