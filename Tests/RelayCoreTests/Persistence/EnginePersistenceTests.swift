@@ -137,6 +137,17 @@ import Testing
         #expect(h.engine.takeChanges().isEmpty)
     }
 
+    @Test func anAgentMessageWritesItsEventButNoSnapshot() {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)
+        _ = h.engine.takeChanges()
+        _ = h.webhook("MESSAGE", data: ["sender": ["id": "ag1", "type": "agent"], "text": "How can I help?"])
+        let changes = h.engine.takeChanges()
+        #expect(changes.events.map(\.kind) == ["message"])
+        #expect(changes.snapshots.isEmpty, "the webhook reassigned an unchanged handover: nothing durable changed")
+    }
+
     @Test func webhookIdsAreRecordedOnceEvenForUnknownConversations() {
         var h = EngineHarness()
         let c1 = h.connect(1)
