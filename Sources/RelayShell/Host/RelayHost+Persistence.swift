@@ -14,7 +14,7 @@ extension RelayHost {
     /// nothing is acknowledged that is not durable.
     @discardableResult
     func flush() -> Bool {
-        guard engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty || !answersAwaitingCommit.isEmpty else { return true }
+        guard hasUncommittedWork || !answersAwaitingCommit.isEmpty else { return true }
         uncommitted.merge(engine.takeChanges())
         let changes = uncommitted
         let offsets: [Int64]
@@ -24,7 +24,9 @@ extension RelayHost {
                 for snapshot in changes.snapshots { try store.putSession(id: snapshot.id, state: snapshot.state) }
                 for sid in changes.finished { try store.removeSession(id: sid.rawValue) }
                 let now = LoopClock.wallMs()
-                for id in changes.webhookIDs { _ = try store.rememberKey("8x8:" + id, now: now, expiresAt: now + Self.webhookIDLifetimeMs) }
+                for id in changes.webhookIDs {
+                    _ = try store.rememberKey(Self.webhookKeyPrefix + id, now: now, expiresAt: now + Self.webhookIDLifetimeMs)
+                }
                 return offsets
             }
         } catch {
@@ -52,6 +54,9 @@ extension RelayHost {
         answersAwaitingCommit = []
         for answer in waiting { answer.respond(override ?? answer.response) }
     }
+
+    /// Processed 8x8 webhook ids share the store's dedupe keys under this prefix.
+    static let webhookKeyPrefix = "8x8:"
 
     /// How long a processed 8x8 webhook id is remembered (8x8 retries for far less).
     static let webhookIDLifetimeMs: Int64 = 24 * 3600 * 1000
@@ -98,7 +103,9 @@ extension RelayHost {
                 logger.error("skipping a saved session: \(error)", metadata: ["session": "\(saved.id)"])
             }
         }
-        let webhookIDs = try store.liveKeys(now: LoopClock.wallMs()).compactMap { $0.hasPrefix("8x8:") ? String($0.dropFirst(4)) : nil }
+        let webhookIDs = try store.liveKeys(now: LoopClock.wallMs()).compactMap { key in
+            key.hasPrefix(Self.webhookKeyPrefix) ? String(key.dropFirst(Self.webhookKeyPrefix.count)) : nil
+        }
         execute(engine.restore(restored, webhookIDs: webhookIDs))
         flush()
     }

@@ -72,7 +72,7 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
         guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
         let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
         execute(effects)
-        if engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty {
+        if hasUncommittedWork {
             answersAwaitingCommit.append((response, respond))
         } else {
             respond(response)
@@ -114,12 +114,16 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// reflect are durable: while the engine holds uncommitted changes they
     /// wait for the end of the service turn (``flush()``).
     func execute(_ effects: [RelayEffect]) {
-        guard held.isEmpty, !engine.hasChanges, uncommitted.isEmpty else {
+        guard !hasUncommittedWork else {
             held += effects
             return
         }
         perform(effects)
     }
+
+    /// Changes not yet committed, or effects still waiting for a commit: new
+    /// effects and answers must wait too, to stay behind them.
+    var hasUncommittedWork: Bool { engine.hasChanges || !uncommitted.isEmpty || !held.isEmpty }
 
     /// Carries out effects now. Completions and timers feed their outcome
     /// back into the engine (through ``execute(_:)``).
