@@ -30,11 +30,12 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
         loop.transactions[transaction.id] = transaction
         let declared = transaction.headers["content-length"].flatMap { Int($0) } ?? 0
         if declared > loop.options.maxBodyBytes {
-            return loop.respond(transaction, .problem(413, code: "body_too_large",
+            loop.respond(transaction, .problem(413, code: "body_too_large",
                                                       message: "request body over \(loop.options.maxBodyBytes) bytes"))
+            return 0
         }
         // Without a body there is nothing more to wait for.
-        if declared == 0 { return loop.dispatch(transaction) }
+        if declared == 0 { loop.dispatch(transaction) }
         return 0
 
     case LWS_CALLBACK_HTTP_BODY:
@@ -45,7 +46,8 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
-        return loop.dispatch(transaction)
+        loop.dispatch(transaction)
+        return 0
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return 0 }

@@ -102,7 +102,7 @@ extension ServiceLoop {
 
     /// Asks the handlers in order; the answer is written now or, for a
     /// deferring handler, when it responds.
-    func dispatch(_ transaction: HTTPTransaction) -> Int32 {
+    func dispatch(_ transaction: HTTPTransaction) {
         let request = transaction.request
         for handler in httpHandlers {
             if let deferring = handler as? DeferringHTTPHandler {
@@ -112,21 +112,19 @@ extension ServiceLoop {
                     guard let self, let transaction = self.transactions[id], transaction.response == nil else { return }
                     self.respond(transaction, response)
                 }
-                if claimed { return 0 }
+                if claimed { return }
             }
             if let response = handler.handle(request) { return respond(transaction, response) }
         }
-        return respond(transaction, .problem(404, code: "not_found", message: "no route for \(request.method) \(request.path.prefix(200))"))
+        respond(transaction, .problem(404, code: "not_found", message: "no route for \(request.method) \(request.path.prefix(200))"))
     }
 
     /// Records the response; status, headers and body are written from HTTP_WRITEABLE.
-    @discardableResult
-    func respond(_ transaction: HTTPTransaction, _ response: HTTPResponse) -> Int32 {
+    func respond(_ transaction: HTTPTransaction, _ response: HTTPResponse) {
         transaction.response = response
         transaction.bodyOffset = 0
         transaction.headersSent = false
         lws_callback_on_writable(transaction.wsi)
-        return 0
     }
 
     /// Writes status and headers (lws allows one write per WRITEABLE).
