@@ -25,8 +25,6 @@ public enum ServerFrame {
     }
 
     public static func error(_ error: ChatProtocolError) -> String {
-        var fields: [String: JSONValue] = ["type": "error", "code": .string(error.code.rawValue), "message": .string(error.message)]
-        if let ref = error.ref { fields["ref"] = .string(ref) }
-        return JSONValue.object(fields).serialized
+        ErrorFrame.text(code: error.code.rawValue, message: error.message, ref: error.ref)
     }
 }

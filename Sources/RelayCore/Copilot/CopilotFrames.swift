@@ -42,9 +42,7 @@ public enum CopilotFrame {
         return .object(fields)
     }
 
-    public static func error(code: String, message: String) -> String {
-        JSONValue.object(["type": "error", "code": .string(code), "message": .string(message)]).serialized
-    }
+    public static func error(code: String, message: String) -> String { ErrorFrame.text(code: code, message: message) }
 }
 
 /// Close codes of `handover.copilot.v1`.

@@ -118,9 +118,7 @@ public enum StreamFrame {
         JSONValue.object(["type": "position", "offset": JSONValue(offset)]).serialized
     }
 
-    public static func error(code: String, message: String) -> String {
-        JSONValue.object(["type": "error", "code": .string(code), "message": .string(message)]).serialized
-    }
+    public static func error(code: String, message: String) -> String { ErrorFrame.text(code: code, message: message) }
 }
 
 /// Close codes of `handover.stream.v1`.
