@@ -1,6 +1,7 @@
 import CopilotAnalyzers
 import HTTPModel
 import RelayCrypto
+import RelayJSON
 
 /// The relay's whole decision logic as one value: every input (a chat frame,
 /// a webhook, an HTTP result, a timer) is a `mutating func` that returns the
@@ -177,16 +178,24 @@ public struct RelayEngine: Sendable {
 
     // MARK: Helpers shared by the extensions
 
-    /// Appends to the session log and returns the stored event.
-    mutating func append(_ sid: SessionID, _ kind: SessionEvent.Kind, now: Int64) -> SessionEvent {
+    /// A just-stored event with its wire form, built once for the log and the chat frame.
+    struct AppendedEvent {
+        let event: SessionEvent
+        let wire: JSONValue
+        var seq: Int { event.seq }
+    }
+
+    /// Appends to the session log (and the journal) and returns the stored event.
+    mutating func append(_ sid: SessionID, _ kind: SessionEvent.Kind, now: Int64) -> AppendedEvent {
         let event = sessions[sid]!.log.append(kind, ts: now)
-        journal.record(event, of: sessions[sid]!)
-        return event
+        let wire = event.wire
+        journal.record(event, wire: wire, of: sessions[sid]!)
+        return AppendedEvent(event: event, wire: wire)
     }
 
     /// Publishes a stored event: to every chat connection of the session and to its copilot.
-    mutating func broadcast(_ sid: SessionID, _ event: SessionEvent) -> [RelayEffect] {
-        sendToChat(sid, ServerFrame.event(event)) + copilotObserve(sid, event, now: event.ts)
+    mutating func broadcast(_ sid: SessionID, _ appended: AppendedEvent) -> [RelayEffect] {
+        sendToChat(sid, appended.wire.serialized) + copilotObserve(sid, appended.event, now: appended.event.ts)
     }
 
     /// Sends one frame to every chat connection of the session (stored events and typing alike).

@@ -39,9 +39,10 @@ struct Journal: Sendable {
         if touchedSet.insert(sid).inserted { touched.append(sid) }
     }
 
-    mutating func record(_ event: SessionEvent, of session: Session) {
+    /// - Parameter wire: `event.wire`, built once by the caller (it is also the chat frame).
+    mutating func record(_ event: SessionEvent, wire: JSONValue, of session: Session) {
         events.append(NewEvent(sessionID: session.id.rawValue, seq: event.seq, ts: event.ts, kind: event.typeName,
-                               payload: LogPayload.make(event, handover: session.handover?.settings)))
+                               payload: LogPayload.make(wire: wire, handover: session.handover?.settings)))
         touch(session.id)
     }
 
@@ -56,7 +57,11 @@ struct Journal: Sendable {
 /// replays can select by them long after the session is gone.
 public enum LogPayload {
     static func make(_ event: SessionEvent, handover: HandoverSettings?) -> JSONValue {
-        var fields: [String: JSONValue] = ["event": event.wire]
+        make(wire: event.wire, handover: handover)
+    }
+
+    static func make(wire: JSONValue, handover: HandoverSettings?) -> JSONValue {
+        var fields: [String: JSONValue] = ["event": wire]
         if let handover {
             fields["provider"] = .string(handover.provider)
             fields["queue"] = .string(handover.queueID)
