@@ -48,7 +48,7 @@ struct Launcher {
         }
 
         let loop = ServiceLoop(
-            options: .init(port: settings.port, bindAddress: settings.bindAddress, maxMessageBytes: settings.maxMessageBytes),
+            options: .init(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits),
             logger: logger)
         let info: JSONValue = [
             "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),

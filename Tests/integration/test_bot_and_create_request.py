@@ -90,7 +90,8 @@ def test_external_bot_failure_becomes_a_system_message(start_relay, fake_bot):
 def test_create_request_properties_and_history_cap(start_relay):
     properties = {"user": {"company": "ACME", "additionalProperties": [{"key": "tier", "value": "gold"}]}}
     relay = start_relay("demo", "--8x8-channel-id", "ignored-in-demo", "--8x8-queue-id", "ignored-in-demo",
-                        "--8x8-properties", json.dumps(properties))
+                        "--8x8-properties", json.dumps(properties),
+                        config={"limits": {"messagesPerSecond": 0}})  # 110 messages back to back, over the default rate
 
     async def scenario():
         c = await start_chat(relay, user={"name": "Max", "userId": "crm-42", "phone": "+100", "language": "de"})

@@ -88,7 +88,10 @@ def test_8x8_unreachable(start_relay):
         events = c.events()
         assert_contiguous(events)
         during = [e for e in events if requested["seq"] < e["seq"] < failed["seq"]]
-        assert [(e["from"], e["id"]) for e in during] == [("user", "while-1"), ("user", "while-2")], during
+        # The user's messages, and once (after the first failed attempt) the truth about 8x8.
+        assert [(e["from"], e.get("id")) for e in during if e["from"] == "user"] == [("user", "while-1"), ("user", "while-2")], during
+        notices = [e["text"] for e in during if e["from"] == "system"]
+        assert notices == ["Our agents can't be reached right now. We'll keep trying and connect you as soon as we can."], during
         await c.message("ok, thanks")
         await c.expect_event("message", **BOT)
         await c.close()

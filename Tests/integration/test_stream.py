@@ -32,10 +32,12 @@ def chat_events_by_seq(chat) -> dict:
 
 # -- replay, live, resume -----------------------------------------------------------------------------
 
-def test_replay_from_start_then_live_with_no_gap_while_a_chat_keeps_sending(demo):
+def test_replay_from_start_then_live_with_no_gap_while_a_chat_keeps_sending(start_relay):
     """A subscriber joining mid-conversation with from=start gets offset 1… then `live`, then live events;
     meanwhile another chat sends without pause. Offsets strictly increase, nothing is missing or doubled,
     and the union is the log as GET /api/events reads it."""
+    demo = start_relay("demo", config={"limits": {"messagesPerSecond": 0}})  # sends without pause, over the default rate
+
     async def scenario():
         token = demo.mint_token("--scope", STREAM_SCOPE)
         first = await start_chat(demo, label="first")

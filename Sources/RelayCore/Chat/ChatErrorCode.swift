@@ -15,11 +15,15 @@ public struct ChatErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let noHandover = ChatErrorCode("no_handover")
     public static let handoverInProgress = ChatErrorCode("handover_in_progress")
     public static let sessionEnded = ChatErrorCode("session_ended")
+    /// `limits.maxSessions` reached: no new session now (then close 1013).
+    public static let serverFull = ChatErrorCode("server_full")
+    /// Over `limits.messagesPerSecond`: the frame was not processed (sent by the shell, on every protocol).
+    public static let rateLimited = ChatErrorCode("rate_limited")
 
     /// Every code, for the documentation test.
     public static let all: [ChatErrorCode] = [
         .badJSON, .badFrame, .unknownType, .helloRequired, .alreadyStarted, .unknownSession,
-        .badResumeToken, .noHandover, .handoverInProgress, .sessionEnded,
+        .badResumeToken, .noHandover, .handoverInProgress, .sessionEnded, .serverFull, .rateLimited,
     ]
 }
 
@@ -42,6 +46,12 @@ public enum CloseCode {
     public static let normal: UInt16 = 1000
     public static let goingAway: UInt16 = 1001
     public static let invalidPayload: UInt16 = 1007
+    /// The client kept sending over its message rate, or reads too slowly.
+    public static let policyViolation: UInt16 = 1008
     public static let messageTooBig: UInt16 = 1009
     public static let internalError: UInt16 = 1011
+    /// The relay is shutting down to restart: reconnect (with a short backoff) and resume.
+    public static let serviceRestart: UInt16 = 1012
+    /// The relay holds its maximum of sessions: try again later.
+    public static let tryAgainLater: UInt16 = 1013
 }

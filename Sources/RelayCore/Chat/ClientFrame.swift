@@ -49,6 +49,8 @@ public struct ChatLimits: Equatable, Sendable {
     public var maxTextLength = 4000
     public var maxClientIdLength = 128
     public var maxUserFieldLength = 256
+    /// Sessions held (live or resumable); a `hello` that would start one more is refused (`server_full`, 1013).
+    public var maxSessions = 100_000
     public init() {}
 }
 

@@ -15,7 +15,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var copilotRulesPath: String?
     /// True when a token secret was configured (otherwise one is generated and kept in `dataDir`).
     public var hasConfiguredSecret = false
-    public var maxMessageBytes = 65_536
+    /// What one client may ask of the relay: sizes, rates, connections, timeouts.
+    public var limits = ConnectionLimits()
     public var logLevel = "info"
     /// A rule-bot script file to load (the executable reads it).
     public var botScriptPath: String?
@@ -72,7 +73,8 @@ public struct RelaySettings: Equatable, Sendable {
         webRoot = try r.nonEmptyString("webRoot") ?? webRoot
         dataDir = try r.nonEmptyString("dataDir") ?? dataDir
         logLevel = try r.string("logLevel") ?? logLevel
-        maxMessageBytes = try r.int("maxMessageBytes", in: 1024...(16 << 20)) ?? maxMessageBytes
+        // Kept at the top level for configs written before `limits.maxMessageBytes`.
+        limits.maxMessageBytes = try r.int("maxMessageBytes", in: 1024...(16 << 20)) ?? limits.maxMessageBytes
         for (name, value) in try r.object("providers") ?? [:] {
             core.providers[name] = try Self.provider(name: name, json: value)
         }
@@ -84,19 +86,17 @@ public struct RelaySettings: Equatable, Sendable {
         if let bot = try r.object("bot") { try applyBot(.object(bot)) }
         if let retry = try r.object("retry").map(JSONValue.object) {
             let rr = ConfigReader(json: retry, path: "retry.")
-            try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs"])
+            try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs", "circuitBreakerFailures", "circuitBreakerOpenSeconds"])
             core.retry.maxAttempts = try rr.int("maxAttempts", in: 1...100) ?? core.retry.maxAttempts
             core.retry.baseDelayMs = try rr.int("baseDelayMs", in: 1...600_000) ?? core.retry.baseDelayMs
             core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
+            core.retry.breaker.failureThreshold = try rr.int("circuitBreakerFailures", in: 0...10_000) ?? core.retry.breaker.failureThreshold
+            if let open = try rr.int("circuitBreakerOpenSeconds", in: 1...3600) { core.retry.breaker.openMs = open * 1000 }
         }
         if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
         if let store = try r.object("store").map(JSONValue.object) { try applyStore(store) }
         if let stream = try r.object("stream").map(JSONValue.object) { try applyStream(stream) }
-        if let limits = try r.object("limits").map(JSONValue.object) {
-            let lr = ConfigReader(json: limits, path: "limits.")
-            try lr.reject(unknownKeysBesides: ["maxTextLength"])
-            core.limits.maxTextLength = try lr.int("maxTextLength", in: 1...100_000) ?? core.limits.maxTextLength
-        }
+        if let limits = try r.object("limits").map(JSONValue.object) { try applyLimits(limits) }
     }
 
     private mutating func applyBot(_ json: JSONValue) throws(ConfigError) {

@@ -33,11 +33,14 @@ public struct RetryPolicy: Equatable, Sendable {
     public var maxAttempts: Int
     public var baseDelayMs: Int
     public var maxDelayMs: Int
+    /// Per provider: when to stop calling a failing 8x8 for a while.
+    public var breaker: CircuitBreaker.Policy
 
-    public init(maxAttempts: Int = 5, baseDelayMs: Int = 500, maxDelayMs: Int = 8_000) {
+    public init(maxAttempts: Int = 5, baseDelayMs: Int = 500, maxDelayMs: Int = 8_000, breaker: CircuitBreaker.Policy = .init()) {
         self.maxAttempts = maxAttempts
         self.baseDelayMs = baseDelayMs
         self.maxDelayMs = maxDelayMs
+        self.breaker = breaker
     }
 
     /// Delay before attempt `attempt + 1` (attempt counts from 1), jittered to 50–100 %.

@@ -28,7 +28,7 @@ extension RelayEngine {
         var effects = broadcast(sid, event)
         effects.append(.log(LogRecord(.info, "handover requested",
                                       ["session": sid.rawValue, "provider": settings.provider, "queue": settings.queueID])))
-        effects += pumpOutbox(sid)
+        effects += pumpOutbox(sid, now: now)
         return effects
     }
 
@@ -90,7 +90,7 @@ extension RelayEngine {
                 effects.append(.log(LogRecord(.debug, "ignored: \(why)", logContext(sid))))
             }
         }
-        return effects + pumpOutbox(sid)
+        return effects + pumpOutbox(sid, now: now)
     }
 
     func logContext(_ sid: SessionID) -> [String: String] {
@@ -99,35 +99,79 @@ extension RelayEngine {
         return context
     }
 
-    /// Starts the next 8x8 call of the session if none is running.
-    mutating func pumpOutbox(_ sid: SessionID) -> [RelayEffect] {
+    /// Starts the next 8x8 call of the session if none is running and its
+    /// provider's circuit lets it through; otherwise the call waits for the
+    /// circuit (without counting as an attempt).
+    mutating func pumpOutbox(_ sid: SessionID, now: Int64) -> [RelayEffect] {
         // Every change to a session's handover or outbox ends here (or appends an event): the snapshot may need rewriting.
         journal.touch(sid)
         while let session = sessions[sid], session.outbox.isIdle, let op = session.outbox.head {
-            guard let request = request(for: op, in: session) else {
+            guard let (provider, request) = request(for: op, in: session) else {
                 // Its conversation was never created (creation failed or was cancelled first).
                 sessions[sid]!.outbox.finishHead()
                 continue
             }
-            let call = newCall(.gateway(sid))
-            sessions[sid]!.outbox.started(call)
-            return [.call(call, request)]
+            let call = newCall(.gateway(sid, provider: provider))
+            var breaker = breakers[provider] ?? CircuitBreaker(policy: config.retry.breaker)
+            let permit = breaker.permit(call, now: now)
+            breakers[provider] = breaker
+            switch permit {
+            case .call:
+                sessions[sid]!.outbox.started(call)
+                return [.call(call, request)]
+            case .wait(let ms):
+                _ = takeCall(call)
+                let timer = newTimer(.retryGateway(sid))
+                sessions[sid]!.outbox.waitToRetry(timer)
+                return unavailabilityNotice(sid, op: op, now: now) + [.schedule(timer, afterMs: ms)]
+            }
         }
         return []
     }
 
-    private func request(for op: GatewayOperation, in session: Session) -> OutboundRequest? {
+    /// Feeds a call's outcome to its provider's breaker; logs when the circuit opens or closes.
+    mutating func recordProviderHealth(_ provider: String, call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
+        let healthy = result.isSuccess || !result.isRetryable
+        var breaker = breakers[provider] ?? CircuitBreaker(policy: config.retry.breaker)
+        let transition = breaker.record(call, healthy: healthy, now: now)
+        breakers[provider] = breaker
+        switch transition {
+        case .opened(let until):
+            return [.log(LogRecord(.error, "8x8 circuit open: calls to this provider paused",
+                                   ["provider": provider, "retryInMs": String(until - now), "reason": Self.describe(result)]))]
+        case .closed:
+            return [.log(LogRecord(.notice, "8x8 circuit closed: calls to this provider resumed", ["provider": provider]))]
+        case nil:
+            return []
+        }
+    }
+
+    /// Tells the user once per handover, the first time its conversation
+    /// cannot be created at once, that the relay keeps trying (instead of
+    /// leaving them at "requested" with no word).
+    mutating func unavailabilityNotice(_ sid: SessionID, op: GatewayOperation, now: Int64) -> [RelayEffect] {
+        guard case .createConversation(_, _, let generation) = op, generation == sessions[sid]!.handoverGeneration,
+              var handover = sessions[sid]!.handover, !handover.state.isTerminal, handover.markUnavailabilityNoticed()
+        else { return [] }
+        sessions[sid]!.handover = handover
+        return broadcast(sid, append(sid, .message(.init(from: .system, text: Self.unavailabilityText)), now: now))
+    }
+
+    static let unavailabilityText = "Our agents can't be reached right now. We'll keep trying and connect you as soon as we can."
+
+    /// The provider an operation goes to, and its request.
+    private func request(for op: GatewayOperation, in session: Session) -> (String, OutboundRequest)? {
         switch op {
         case .createConversation(let body, let providerName, _):
-            return config.providers[providerName].map { GatewayRequests(provider: $0).createConversation(body: body) }
+            return config.providers[providerName].map { (providerName, GatewayRequests(provider: $0).createConversation(body: body)) }
         case .removeUser(let conversation, let providerName):
-            return config.providers[providerName].map { GatewayRequests(provider: $0).removeUser(conversationID: conversation) }
+            return config.providers[providerName].map { (providerName, GatewayRequests(provider: $0).removeUser(conversationID: conversation)) }
         case .sendMessage, .typing:
             guard let handover = session.handover, let conversation = handover.conversationID,
                   let provider = config.providers[handover.settings.provider] else { return nil }
             let requests = GatewayRequests(provider: provider)
-            if case .sendMessage(let text, _) = op { return requests.sendMessage(conversationID: conversation, text: text) }
-            return requests.typing(conversationID: conversation)
+            if case .sendMessage(let text, _) = op { return (provider.name, requests.sendMessage(conversationID: conversation, text: text)) }
+            return (provider.name, requests.typing(conversationID: conversation))
         }
     }
 
@@ -147,7 +191,7 @@ extension RelayEngine {
                     // Created for a handover that is already over and replaced: leave it straight away.
                     sessions[sid]!.outbox.enqueueNext(.removeUser(conversationID: conversation, provider: handover.settings.provider))
                     return [.log(LogRecord(.notice, "8x8 conversation created for an earlier handover; leaving it", context))]
-                        + pumpOutbox(sid)
+                        + pumpOutbox(sid, now: now)
                 }
                 sessions[sid]!.handover!.conversationCreated(id: conversation)
                 register(conversation: conversation, for: sid)
@@ -155,9 +199,9 @@ extension RelayEngine {
                 if handover.state.isTerminal {
                     sessions[sid]!.outbox.enqueue(.removeUser(conversationID: conversation, provider: handover.settings.provider))
                 }
-                return [.log(LogRecord(.info, "8x8 conversation created", context))] + pumpOutbox(sid)
+                return [.log(LogRecord(.info, "8x8 conversation created", context))] + pumpOutbox(sid, now: now)
             }
-            return pumpOutbox(sid)
+            return pumpOutbox(sid, now: now)
         }
         let reason = Self.describe(result)
         let attempts = sessions[sid]!.outbox.attempts
@@ -167,7 +211,7 @@ extension RelayEngine {
             sessions[sid]!.outbox.waitToRetry(timer)
             context["attempt"] = String(attempts)
             return [.log(LogRecord(.warning, "8x8 call failed (\(reason)); retrying in \(delay) ms", context)),
-                    .schedule(timer, afterMs: delay)]
+                    .schedule(timer, afterMs: delay)] + unavailabilityNotice(sid, op: op, now: now)
         }
         sessions[sid]!.outbox.finishHead()
         return giveUp(sid, op: op, reason: reason, userReason: Self.summarize(result), now: now)
@@ -181,14 +225,14 @@ extension RelayEngine {
         var effects: [RelayEffect] = [.log(LogRecord(.error, "8x8 \(op.name) failed: \(reason)", logContext(sid)))]
         switch op {
         case .createConversation(_, _, let generation) where generation != sessions[sid]!.handoverGeneration:
-            effects += pumpOutbox(sid)  // an earlier handover's create: nothing left to fail
+            effects += pumpOutbox(sid, now: now)  // an earlier handover's create: nothing left to fail
         case .createConversation, .sendMessage:
             guard var handover = sessions[sid]!.handover else { return effects }
             let actions = handover.fail(reason: userReason ?? reason)
             sessions[sid]!.handover = handover
             effects += apply(actions, to: sid, now: now, returnToBot: true)
         case .typing, .removeUser:
-            effects += pumpOutbox(sid)
+            effects += pumpOutbox(sid, now: now)
         }
         return effects
     }

@@ -25,7 +25,7 @@ extension RelayEngine {
     /// Puts sessions saved before a restart back (with their logs), and sends
     /// the 8x8 calls that were pending. Call once, before any other input.
     /// - Parameter webhookIDs: webhook event ids already processed (still remembered by the store).
-    public mutating func restore(_ restored: [(SessionSnapshot, [SessionEvent])], webhookIDs: [String]) -> [RelayEffect] {
+    public mutating func restore(_ restored: [(SessionSnapshot, [SessionEvent])], webhookIDs: [String], now: Int64) -> [RelayEffect] {
         for id in webhookIDs { _ = firstSighting(ofWebhookEvent: id) }
         var effects: [RelayEffect] = []
         for (snapshot, events) in restored {
@@ -35,7 +35,7 @@ extension RelayEngine {
             if let conversation = session.handover?.conversationID { register(conversation: conversation, for: session.id) }
         }
         for sid in sessions.keys.sorted(by: { $0.rawValue < $1.rawValue }) where sessions[sid]!.outbox.head != nil {
-            effects += pumpOutbox(sid)
+            effects += pumpOutbox(sid, now: now)
         }
         let pending = effects.count
         return effects + [.log(LogRecord(.notice, "restored sessions", [

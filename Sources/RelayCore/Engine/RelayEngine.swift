@@ -27,9 +27,14 @@ public struct RelayEngine: Sendable {
     var journal = Journal()
     private var nextCall: UInt64 = 1
     private var nextTimer: UInt64 = 1
+    /// One circuit breaker per 8x8 provider, by name (created on first use).
+    public internal(set) var breakers: [String: CircuitBreaker] = [:]
+    /// New sessions refused at `limits.maxSessions` (a metric).
+    public private(set) var sessionsRefused = 0
 
     enum PendingCall: Sendable {
-        case gateway(SessionID)
+        /// A call to an 8x8 provider, by name (its outcome feeds that provider's breaker).
+        case gateway(SessionID, provider: String)
         case bot(SessionID)
     }
 
@@ -117,6 +122,13 @@ public struct RelayEngine: Sendable {
             effects += session.log.events(after: after).map { .send(connection, ServerFrame.event($0)) }
             return effects
         }
+        guard sessions.count < config.limits.maxSessions else {
+            // Resumes still work: only new sessions would grow what the relay holds.
+            sessionsRefused += 1
+            return [.send(connection, ServerFrame.error(ChatProtocolError(.serverFull, "the relay is at its session limit; try again later"))),
+                    .close(connection, code: CloseCode.tryAgainLater, reason: "server full"),
+                    .log(LogRecord(.warning, "new session refused: limits.maxSessions reached", ["limit": "\(config.limits.maxSessions)"]))]
+        }
         let sid = identifiers.newSessionID()
         let session = Session(id: sid, resumeToken: identifiers.newSecret(), user: hello.user)
         sessions[sid] = session
@@ -145,7 +157,7 @@ public struct RelayEngine: Sendable {
         effects += broadcast(sid, event)
         if sessions[sid]!.isWithHuman {
             sessions[sid]!.outbox.enqueue(.sendMessage(text: text, seq: event.seq))
-            effects += pumpOutbox(sid)
+            effects += pumpOutbox(sid, now: now)
         } else {
             effects += askBot(sid, .userMessage(text), now: now)
         }
@@ -158,7 +170,7 @@ public struct RelayEngine: Sendable {
         guard active, sessions[sid]!.isWithHuman, now - 3_000 >= sessions[sid]!.lastTypingSentMs else { return [] }
         sessions[sid]!.lastTypingSentMs = now
         sessions[sid]!.outbox.enqueue(.typing)
-        return pumpOutbox(sid)
+        return pumpOutbox(sid, now: now)
     }
 
     private mutating func endSession(_ sid: SessionID, now: Int64) -> [RelayEffect] {
@@ -233,7 +245,9 @@ public struct RelayEngine: Sendable {
     /// An HTTP call made for the core has finished.
     public mutating func callCompleted(_ call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
         switch takeCall(call) {
-        case .gateway(let sid): return gatewayCallCompleted(sid, call: call, result: result, now: now)
+        case .gateway(let sid, let provider):
+            return recordProviderHealth(provider, call: call, result: result, now: now)
+                + gatewayCallCompleted(sid, call: call, result: result, now: now)
         case .bot(let sid): return botCallCompleted(sid, result: result, now: now)
         case nil: return [.log(LogRecord(.warning, "result for an unknown call", ["call": call.description]))]
         }
@@ -271,7 +285,7 @@ public struct RelayEngine: Sendable {
         case .retryGateway(let sid):
             guard sessions[sid]?.outbox.retryTimer == timer else { return [] }  // superseded (e.g. cancelled)
             sessions[sid]!.outbox.retryDue()
-            return pumpOutbox(sid)
+            return pumpOutbox(sid, now: now)
         case nil:
             return []
         }

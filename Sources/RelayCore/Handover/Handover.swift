@@ -7,6 +7,8 @@ public struct Handover: Equatable, Sendable {
     public private(set) var conversationID: String?
     /// Set by TRANSFER: the next "agent left" is part of the transfer, not the end.
     public private(set) var transferPending = false
+    /// The user was told 8x8 cannot be reached and the relay keeps trying (once per handover).
+    public private(set) var unavailabilityNoticed = false
 
     public init(settings: HandoverSettings) {
         self.settings = settings
@@ -32,6 +34,12 @@ public struct Handover: Equatable, Sendable {
         case removeUserFromConversation
         /// Nothing to do; the reason is logged.
         case ignore(String)
+    }
+
+    /// Returns true the first time only.
+    mutating func markUnavailabilityNoticed() -> Bool {
+        defer { unavailabilityNoticed = true }
+        return !unavailabilityNoticed
     }
 
     public mutating func conversationCreated(id: String) {

@@ -29,9 +29,8 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
         user.storeBytes(of: transaction.id, as: UInt64.self)
         loop.transactions[transaction.id] = transaction
         let declared = transaction.headers["content-length"].flatMap { Int($0) } ?? 0
-        if declared > loop.options.maxBodyBytes {
-            loop.respond(transaction, .problem(413, code: "body_too_large",
-                                                      message: "request body over \(loop.options.maxBodyBytes) bytes"))
+        if declared > loop.options.limits.maxRequestBodyBytes {
+            loop.refuseOversizedBody(transaction)
             return 0
         }
         // Without a body there is nothing more to wait for.
@@ -40,13 +39,17 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     case LWS_CALLBACK_HTTP_BODY:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
-        if transaction.body.count + length > loop.options.maxBodyBytes { return -1 }
+        if transaction.closeAfterResponse { return 0 }  // refused already (413): the rest is not read
+        if transaction.body.count + length > loop.options.limits.maxRequestBodyBytes {
+            loop.refuseOversizedBody(transaction)  // a chunked body that outgrew the limit
+            return 0
+        }
         if let input, length > 0 { transaction.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length)) }
         return 0
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
-        loop.dispatch(transaction)
+        if !transaction.closeAfterResponse { loop.dispatch(transaction) }
         return 0
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -61,5 +64,15 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     default:
         return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+}
+
+extension ServiceLoop {
+    /// 413 for a body over `limits.maxRequestBodyBytes`, then the connection ends.
+    func refuseOversizedBody(_ transaction: HTTPTransaction) {
+        limitCounters.oversizedBodies += 1
+        transaction.closeAfterResponse = true
+        transaction.body = []
+        respond(transaction, .problem(413, code: "body_too_large", message: "request body over \(options.limits.maxRequestBodyBytes) bytes"))
     }
 }

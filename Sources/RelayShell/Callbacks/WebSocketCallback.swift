@@ -15,14 +15,16 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         guard path == endpoint.path else {
             return refuseUpgrade(wsi, "subprotocol \(endpoint.subprotocol) is served at \(endpoint.path) only")
         }
-        return 0
+        return loop.admitUpgrade(wsi) ?? 0
 
     case LWS_CALLBACK_ESTABLISHED:
         guard let endpoint = loop.endpoint(for: wsi), let user else { return -1 }
         let id = loop.newID()
         user.storeBytes(of: id, as: UInt64.self)
-        let connection = WebSocketConnection(id: ConnectionID(id), wsi: wsi, endpoint: endpoint)
+        let connection = WebSocketConnection(id: ConnectionID(id), wsi: wsi, endpoint: endpoint, address: loop.peerAddress(wsi))
+        connection.rateLimiter = loop.newRateLimiter()
         loop.webSockets[id] = connection
+        loop.addressQuota.opened(connection.address)
         endpoint.opened(connection.id)
         return 0
 
@@ -41,6 +43,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
 
     case LWS_CALLBACK_CLOSED:
         guard let user, let ws = loop.webSockets.removeValue(forKey: user.load(as: UInt64.self)) else { return 0 }
+        loop.addressQuota.closed(ws.address)
         ws.endpoint.closed(ws.id)
         return 0
 
@@ -58,13 +61,15 @@ extension ServiceLoop {
     /// Reassembles fragmented messages and enforces the size limit. lws has
     /// already validated UTF-8 (LWS_SERVER_OPTION_VALIDATE_UTF8 → 1007).
     func receive(_ ws: WebSocketConnection, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
-        if ws.closing { return 0 }
+        // Once a close is decided, what the client still sends is not processed.
+        if ws.closing || ws.pendingClose != nil { return 0 }
         if lws_frame_is_binary(ws.wsi) != 0 {
             closeNow(ws, code: 1003, reason: "binary frames are not supported")
             return 0
         }
-        if ws.incoming.count + length > options.maxMessageBytes {
-            var reason = Array("message larger than \(options.maxMessageBytes) bytes".utf8)
+        if ws.incoming.count + length > options.limits.maxMessageBytes {
+            limitCounters.oversizedMessages += 1
+            var reason = Array("message larger than \(options.limits.maxMessageBytes) bytes".utf8)
             lws_close_reason(ws.wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
             return -1
         }
@@ -74,23 +79,32 @@ extension ServiceLoop {
         guard lws_is_final_fragment(ws.wsi) != 0, lws_remaining_packet_payload(ws.wsi) == 0 else { return 0 }
         let text = String(decoding: ws.incoming, as: UTF8.self)
         ws.incoming.removeAll(keepingCapacity: ws.incoming.capacity <= 16_384)
+        guard admitMessage(ws) else { return 0 }
         ws.endpoint.received(ws.id, text: text)
         return 0
     }
 }
 
-/// Answers a refused WebSocket handshake with `400` and the reason (lws
+/// Answers a refused WebSocket handshake with `status` (400 unless said) and the reason (lws
 /// would otherwise drop the socket silently) and returns lws's "reject".
 /// The response is written raw: at this stage lws has not recorded the
 /// request's HTTP version and would answer "HTTP/1.0", which strict
 /// WebSocket clients refuse to parse.
-func refuseUpgrade(_ wsi: OpaquePointer, _ why: String) -> Int32 {
+func refuseUpgrade(_ wsi: OpaquePointer, status: Int = 400, _ why: String) -> Int32 {
     let body = why + "\n"
-    let head = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+    let head = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
     let bytes = Array((head + body).utf8)
     let pre = clws_pre()
     var buffer = [UInt8](repeating: 0, count: pre + bytes.count)
     buffer.replaceSubrange(pre..<(pre + bytes.count), with: bytes)
     _ = buffer.withUnsafeMutableBufferPointer { b in lws_write(wsi, b.baseAddress! + pre, bytes.count, LWS_WRITE_HTTP_HEADERS) }
     return 1
+}
+
+private func reasonPhrase(_ status: Int) -> String {
+    switch status {
+    case 403: "Forbidden"
+    case 429: "Too Many Requests"
+    default: "Bad Request"
+    }
 }

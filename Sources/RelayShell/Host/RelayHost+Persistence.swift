@@ -106,7 +106,7 @@ extension RelayHost {
         let webhookIDs = try store.liveKeys(now: LoopClock.wallMs()).compactMap { key in
             key.hasPrefix(Self.webhookKeyPrefix) ? String(key.dropFirst(Self.webhookKeyPrefix.count)) : nil
         }
-        execute(engine.restore(restored, webhookIDs: webhookIDs))
+        execute(engine.restore(restored, webhookIDs: webhookIDs, now: LoopClock.wallMs()))
         flush()
     }
 }

@@ -16,6 +16,9 @@ final class HTTPTransaction {
     /// The whole response is written: the transaction can be forgotten.
     var completed = false
     var bodyOffset = 0
+    /// Answered before its body was read (413): the unread rest of the body
+    /// would be taken for the next request, so the connection ends here.
+    var closeAfterResponse = false
 
     init(id: UInt64, wsi: OpaquePointer, method: String, path: String, query: [String: String], headers: [String: String]) {
         self.id = id
@@ -142,6 +145,7 @@ extension ServiceLoop {
             var extra = response.headers
             extra["cache-control"] = extra["cache-control"] ?? "no-store"
             extra["x-content-type-options"] = "nosniff"
+            if transaction.closeAfterResponse { extra["connection"] = "close" }
             for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
                 let bytes = Array(value.utf8)
                 if lws_add_http_header_by_name(wsi, name + ":", bytes, Int32(bytes.count), &p, end) != 0 { return -1 }
@@ -174,6 +178,7 @@ extension ServiceLoop {
             }
         }
         transaction.completed = true
+        if transaction.closeAfterResponse { return -1 }
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 }

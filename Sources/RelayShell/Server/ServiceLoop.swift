@@ -15,22 +15,15 @@ public final class ServiceLoop {
         public var port: Int
         /// Interface or address to bind; nil binds all interfaces.
         public var bindAddress: String?
-        /// Largest WebSocket message accepted (1009 beyond it).
-        public var maxMessageBytes: Int
-        /// Largest HTTP request body accepted (413 beyond it).
-        public var maxBodyBytes: Int
-        /// Frames queued for a slow WebSocket reader before it is dropped.
-        public var maxQueuedBytesPerConnection: Int
+        /// Sizes, rates, connection caps and timeouts (``ConnectionLimits``).
+        public var limits: ConnectionLimits
         /// Keep-alive connections per outbound host:port (see ``OutboundLanes``).
         public var outboundLanes: Int
 
-        public init(port: Int = 8080, bindAddress: String? = nil, maxMessageBytes: Int = 65_536, maxBodyBytes: Int = 1 << 20,
-                    maxQueuedBytesPerConnection: Int = 4 << 20, outboundLanes: Int = 8) {
+        public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 8) {
             self.port = port
             self.bindAddress = bindAddress
-            self.maxMessageBytes = maxMessageBytes
-            self.maxBodyBytes = maxBodyBytes
-            self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+            self.limits = limits
             self.outboundLanes = max(1, outboundLanes)
         }
     }
@@ -44,6 +37,10 @@ public final class ServiceLoop {
     var transactions: [UInt64: HTTPTransaction] = [:]
     var calls: [UInt64: OutboundCall] = [:]
     var lanes = OutboundLanes()
+    /// Open WebSockets per client address, against `limits.maxConnectionsPerAddress`.
+    var addressQuota: AddressQuota
+    /// How often each limit refused something.
+    public internal(set) var limitCounters = LimitCounters()
     private var timers = TimerQueue()
     private var timerActions: [UInt64: () -> Void] = [:]
     private var nextID: UInt64 = 1
@@ -62,6 +59,7 @@ public final class ServiceLoop {
     public init(options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
+        addressQuota = AddressQuota(maxPerAddress: options.limits.maxConnectionsPerAddress)
         wakeup = .allocate(capacity: 1)
         wakeup.initialize(to: lws_sorted_usec_list_t())
         serverConnectionPolicy = .allocate(capacity: 1)

@@ -7,6 +7,10 @@ final class WebSocketConnection {
     let id: ConnectionID
     let wsi: OpaquePointer
     let endpoint: WebSocketEndpoint
+    /// The client's address, for the per-address connection cap.
+    let address: String
+    /// This connection's message budget; nil when rates are not limited.
+    var rateLimiter: MessageRateLimiter?
     /// Frames waiting to be written, each already preceded by the LWS_PRE bytes
     /// lws needs in front of the payload, so a frame is copied once (from the
     /// String) instead of twice.
@@ -23,10 +27,11 @@ final class WebSocketConnection {
     /// A ping is to be written at the next WRITEABLE.
     var pingPending = false
 
-    init(id: ConnectionID, wsi: OpaquePointer, endpoint: WebSocketEndpoint) {
+    init(id: ConnectionID, wsi: OpaquePointer, endpoint: WebSocketEndpoint, address: String) {
         self.id = id
         self.wsi = wsi
         self.endpoint = endpoint
+        self.address = address
     }
 
     func enqueue(_ text: String) {
@@ -64,9 +69,10 @@ extension ServiceLoop {
     public func send(_ connection: ConnectionID, _ text: String) {
         guard let ws = webSockets[connection.rawValue], !ws.closing else { return }
         ws.enqueue(text)
-        if ws.queuedBytes > options.maxQueuedBytesPerConnection {
+        if ws.queuedBytes > options.limits.maxQueuedBytesPerConnection {
+            limitCounters.slowReaderCloses += 1
             logger.warning("closing slow WebSocket reader", metadata: ["connection": "\(connection)", "queuedBytes": "\(ws.queuedBytes)"])
-            closeNow(ws, code: 1008, reason: "too slow: outgoing queue full")
+            closeNow(ws, code: CloseCode.policyViolation, reason: "too slow: outgoing queue full")
             return
         }
         lws_callback_on_writable(ws.wsi)
@@ -90,8 +96,11 @@ extension ServiceLoop {
     func writeNext(_ ws: WebSocketConnection) -> Int32 {
         if ws.pingPending, !ws.closing {
             ws.pingPending = false
-            var frame = [UInt8](repeating: 0, count: WebSocketConnection.pre)
-            let written = frame.withUnsafeMutableBufferPointer { b in lws_write(ws.wsi, b.baseAddress! + WebSocketConnection.pre, 0, LWS_WRITE_PING) }
+            // lws 4.1 reports a pong to the protocol callback only when it carries
+            // payload, so the ping carries one byte for the pong to echo.
+            var frame = [UInt8](repeating: 0, count: WebSocketConnection.pre + 1)
+            frame[WebSocketConnection.pre] = 0x31
+            let written = frame.withUnsafeMutableBufferPointer { b in lws_write(ws.wsi, b.baseAddress! + WebSocketConnection.pre, 1, LWS_WRITE_PING) }
             if written < 0 { return -1 }
             if ws.hasOutgoing || ws.pendingClose != nil { lws_callback_on_writable(ws.wsi) }
             return 0
@@ -122,22 +131,23 @@ extension ServiceLoop {
 
 extension ServiceLoop {
     /// Liveness without lws's per-connection validity timers (see ``start()``):
-    /// one sweep over all WebSockets. A peer silent for `pingAfterMs` gets a
-    /// ping (browsers and WebSocket libraries answer with a pong); one silent
-    /// for `closeAfterMs` is gone — a half-open TCP connection would otherwise
-    /// hold its descriptor and session attachment forever.
-    static let pingAfterMs: UInt64 = 60_000
-    static let closeAfterMs: UInt64 = 150_000
-
+    /// one sweep over all WebSockets. A peer silent for `limits.pingAfterMs`
+    /// gets a ping (browsers and WebSocket libraries answer with a pong); one
+    /// silent for `limits.idleTimeoutMs` is gone — a half-open TCP connection
+    /// would otherwise hold its descriptor and session attachment forever.
     func scheduleLivenessSweep() {
-        schedule(afterMs: 30_000) { [weak self] in
+        let limits = options.limits
+        // Often enough that a timeout is noticed within half the ping interval, never busier than 4 per second.
+        let interval = min(30_000, max(250, limits.pingAfterMs / 2))
+        schedule(afterMs: interval) { [weak self] in
             guard let self else { return }
             let now = LoopClock.monotonicMs()
             for ws in self.webSockets.values where !ws.closing {
                 let silent = now &- ws.lastHeardMs
-                if silent >= Self.closeAfterMs {
+                if silent >= UInt64(limits.idleTimeoutMs) {
+                    self.limitCounters.idleCloses += 1
                     self.closeNow(ws, code: CloseCode.goingAway, reason: "no answer to pings")
-                } else if silent >= Self.pingAfterMs {
+                } else if silent >= UInt64(limits.pingAfterMs), !ws.pingPending {
                     ws.pingPending = true
                     lws_callback_on_writable(ws.wsi)
                 }

@@ -6,7 +6,7 @@ import Testing
     @Test func rawValuesAreTheProtocolNames() {
         #expect(ChatErrorCode.all.map(\.rawValue) == [
             "bad_json", "bad_frame", "unknown_type", "hello_required", "already_started", "unknown_session",
-            "bad_resume_token", "no_handover", "handover_in_progress", "session_ended",
+            "bad_resume_token", "no_handover", "handover_in_progress", "session_ended", "server_full", "rate_limited",
         ])
         #expect(Set(ChatErrorCode.all).count == ChatErrorCode.all.count)
         #expect(ChatErrorCode.badFrame.description == "bad_frame")

@@ -17,7 +17,7 @@ import Testing
         #expect(s.port == 8080)
         #expect(s.bindAddress == nil)
         #expect(s.webRoot == "web")
-        #expect(s.maxMessageBytes == 65_536)
+        #expect(s.limits.maxMessageBytes == 65_536)
         #expect(s.logLevel == "info")
         #expect(s.botScriptPath == nil)
         #expect(s.usesSimulator)
@@ -40,7 +40,7 @@ import Testing
         #expect(s.bindAddress == "127.0.0.1")
         #expect(s.webRoot == "/srv/web")
         #expect(s.logLevel == "debug")
-        #expect(s.maxMessageBytes == 2048)
+        #expect(s.limits.maxMessageBytes == 2048)
         #expect(!s.usesSimulator)
         #expect(s.core.publicURL.description == "https://relay.example.com/")
         #expect(s.core.providers == ["eu": GatewayProvider(name: "eu", baseURL: HTTPURL("https://api.8x8.com/eu")!, apiKey: "key-1",
@@ -87,11 +87,11 @@ import Testing
         (["bot": ["type": "external"]], "bot.url", "is required when bot.type is \"external\""),
         (["bot": ["type": "external", "url": "http://b", "headers": ["x": 1]]], "bot.headers.x", "must be a string"),
         (["retry": ["maxAttempts": 0]], "retry.maxAttempts", "must be between 1 and 100, got 0"),
-        (["retry": ["jitter": true]], "retry.jitter", "is not a known setting (known: baseDelayMs, maxAttempts, maxDelayMs)"),
+        (["retry": ["jitter": true]], "retry.jitter", "is not a known setting (known: baseDelayMs, circuitBreakerFailures, circuitBreakerOpenSeconds, maxAttempts, maxDelayMs)"),
         (["copilot": ["tokenSecret": "short"]], "copilot.tokenSecret", "must be at least 16 characters"),
         (["copilot": ["tokenTtlSeconds": 10]], "copilot.tokenTtlSeconds", "must be between 60 and 2592000, got 10"),
         (["limits": ["maxTextLength": 0]], "limits.maxTextLength", "must be between 1 and 100000, got 0"),
-        (["limits": ["maxIdLength": 5]], "limits.maxIdLength", "is not a known setting (known: maxTextLength)"),
+        (["limits": ["maxIdLength": 5]], "limits.maxIdLength", "is not a known setting (known: idleTimeoutSeconds, maxConnectionsPerAddress, maxMessageBytes, maxQueuedBytesPerConnection, maxRequestBodyBytes, maxSessions, maxTextLength, messageBurst, messagesPerSecond, pingAfterSeconds)"),
     ] as [(JSONValue, String, String)])
     func fileErrorsNameTheKey(file: JSONValue, key: String, problem: String) {
         #expect(loadError(file) == ConfigError(key: key, problem: problem))

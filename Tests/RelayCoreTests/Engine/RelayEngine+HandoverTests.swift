@@ -490,7 +490,8 @@ import Testing
 
         let failed = h.complete(CallID(1), status: 500, body: ["message": "internal error"])
         let delay = RetryPolicy().delayMs(afterAttempt: 1, salt: 1)
-        #expect(failed.withoutLogs == [.schedule(TimerID(1), afterMs: delay)])
+        // The user hears, once, that 8x8 is not answering and that the relay keeps trying.
+        #expect(failed.withoutLogs == [.schedule(TimerID(1), afterMs: delay), .send(c1, messageFrame(5, .system, RelayEngine.unavailabilityText))])
         #expect(delay >= 250 && delay <= 500)
         #expect(failed.logs.first?.level == .warning)
         #expect(h.s1.handover?.state == .requested(queueID: "q"))
@@ -524,7 +525,8 @@ import Testing
         for attempt in 1...2 {
             let effects = h.complete(call, .transportError("connection refused"))
             let (timer, delay) = try #require(effects.schedules.first)
-            #expect(effects.withoutLogs == [.schedule(timer, afterMs: delay)])
+            let notice = attempt == 1 ? [c1, c2].map { RelayEffect.send($0, messageFrame(5, .system, RelayEngine.unavailabilityText)) } : []
+            #expect(effects.withoutLogs == [.schedule(timer, afterMs: delay)] + notice)
             #expect(timer == TimerID(UInt64(attempt)))
             delays.append(delay)
             let retried = h.fire(timer)
@@ -539,10 +541,10 @@ import Testing
         // The user sees a summary; the log keeps the transport detail.
         let reason = "the contact center is unreachable"
         #expect(effects.withoutLogs == [
-            .send(c1, handoverFrame(5, .failed(reason: reason))),
-            .send(c2, handoverFrame(5, .failed(reason: reason))),
-            .send(c1, messageFrame(6, .bot, "I'm sorry, I couldn't connect you to an agent (\(reason)). You're back with the virtual assistant — say \"agent\" to try again.")),
-            .send(c2, messageFrame(6, .bot, "I'm sorry, I couldn't connect you to an agent (\(reason)). You're back with the virtual assistant — say \"agent\" to try again.")),
+            .send(c1, handoverFrame(6, .failed(reason: reason))),
+            .send(c2, handoverFrame(6, .failed(reason: reason))),
+            .send(c1, messageFrame(7, .bot, "I'm sorry, I couldn't connect you to an agent (\(reason)). You're back with the virtual assistant — say \"agent\" to try again.")),
+            .send(c2, messageFrame(7, .bot, "I'm sorry, I couldn't connect you to an agent (\(reason)). You're back with the virtual assistant — say \"agent\" to try again.")),
         ])
         #expect(effects.logs.contains { $0.level == .error && $0.message == "8x8 create conversation failed: 8x8 is unreachable: connection refused" })
         #expect(h.s1.handover?.state == .failed(reason: reason))

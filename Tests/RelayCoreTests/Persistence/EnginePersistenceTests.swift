@@ -260,7 +260,7 @@ import Testing
     func restart(_ store: InMemoryStore, config: RelayCoreConfig = testConfig()) throws -> (RelayEngine, [RelayEffect]) {
         var engine = RelayEngine(config: config, identifiers: SequentialIdentifiers())
         let (sessions, webhookIDs) = try savedState(store)
-        let effects = engine.restore(sessions, webhookIDs: webhookIDs)
+        let effects = engine.restore(sessions, webhookIDs: webhookIDs, now: t0)
         return (engine, effects)
     }
 
@@ -426,7 +426,7 @@ import Testing
 
     @Test func restoringNothingOnlyRemembersWebhookIds() {
         var engine = RelayEngine(config: testConfig(), identifiers: SequentialIdentifiers())
-        let effects = engine.restore([], webhookIDs: ["old-1"])
+        let effects = engine.restore([], webhookIDs: ["old-1"], now: t0)
         #expect(effects.withoutLogs.isEmpty)
         #expect(effects.logs.first?.metadata == ["sessions": "0", "resentCalls": "0", "withHuman": "0"])
         #expect(engine.sessions.isEmpty)
