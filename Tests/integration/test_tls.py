@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect as ws_connect
 from chatclient import SUBPROTOCOL, USER, agent_accepts, ask_for_agent, run, start_chat
 from conftest import Fake8x8, poll_until
 from test_config_errors import run_relay
-from testpki import CA
+from testpki import CA, encrypted_key
 
 HANDSHAKE_TIMEOUT = 5.0
 
@@ -196,6 +196,7 @@ def _copy(path, target, mode=0o600):
     ("key-of-another-certificate", "does not belong to the certificate"),
     ("certificate-not-pem", "holds no usable PEM certificate"),
     ("key-not-pem", "is not an unencrypted PEM private key"),
+    ("key-encrypted", "is not an unencrypted PEM private key"),
     ("ca-bundle-without-certificates", "holds no PEM certificates"),
     ("certificate-without-key", "'tls.privateKey' is required when tls.certificate is set"),
 ])
@@ -215,6 +216,8 @@ def test_bad_tls_files_stop_the_start_with_a_precise_error(tmp_path, pki, case, 
         tls["certificate"] = str(tmp_path / "garbage.pem")
     elif case == "key-not-pem":
         tls["privateKey"] = str(_copy(pki.cert, tmp_path / "cert-as-key.key"))
+    elif case == "key-encrypted":
+        tls["privateKey"] = str(encrypted_key(tmp_path / "encrypted.key"))
     elif case == "ca-bundle-without-certificates":
         (tmp_path / "empty-ca.pem").write_text("")
         tls["caBundle"] = str(tmp_path / "empty-ca.pem")

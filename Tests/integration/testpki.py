@@ -22,10 +22,16 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _write_key(key, path: Path):
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+def _write_key(key, path: Path, passphrase: bytes | None = None):
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
     os.chmod(path, 0o600)
+
+
+def encrypted_key(path: Path, passphrase: bytes = b"test passphrase") -> Path:
+    """A passphrase-protected private key (which the relay must refuse rather than prompt for)."""
+    _write_key(ec.generate_private_key(ec.SECP256R1()), path, passphrase)
+    return path
 
 
 class CA:

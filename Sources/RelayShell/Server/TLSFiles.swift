@@ -75,9 +75,11 @@ enum TLSFiles {
         return Int(info.st_mode)
     }
 
-    /// libssl's reason for the last failure, as " (reason)", and the error queue cleared.
+    /// libssl's reason for the failure, as " (reason)", and the error queue
+    /// cleared. The earliest queued error is the specific one ("no start
+    /// line"); later ones are wrappers ("PEM lib").
     private static func sslReason() -> String {
-        let code = ERR_peek_last_error()
+        let code = ERR_peek_error()
         defer { ERR_clear_error() }
         guard code != 0, let reason = ERR_reason_error_string(code) else { return "" }
         return " (\(String(cString: reason)))"
