@@ -93,23 +93,32 @@ def test_plain_http_and_ws_to_the_tls_port_fail(start_relay, pki):
     assert relay.healthy()
 
 
-def test_a_tls_1_1_client_is_refused(start_relay, pki, tmp_path):
-    # The relay runs with an empty OpenSSL configuration, so the refusal is its own setting and not
-    # a distribution's system-wide MinProtocol.
-    empty_conf = tmp_path / "openssl-empty.cnf"
-    empty_conf.write_text("")
-    relay = start_relay("demo", config=serving_tls(pki), env={"OPENSSL_CONF": str(empty_conf)},
-                        ssl_context=trusting(pki.ca))
+def permissive_openssl(tmp_path) -> dict:
+    """Environment for a relay whose OpenSSL would allow TLS 1.0/1.1 (security level 0, MinProtocol
+    TLSv1), so that a refusal of TLS 1.1 is the relay's own setting, not a distribution's policy."""
+    conf = tmp_path / "openssl-permissive.cnf"
+    conf.write_text("openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n[ssl_sect]\n"
+                    "system_default = system_default_sect\n[system_default_sect]\n"
+                    "CipherString = DEFAULT@SECLEVEL=0\nMinProtocol = TLSv1\n")
+    return {"OPENSSL_CONF": str(conf)}
 
-    old = trusting(pki.ca)
+
+def only_tls_1_1(context: ssl.SSLContext) -> ssl.SSLContext:
+    """Restricts `context` to TLS 1.1, or skips the test when the local OpenSSL cannot do that."""
     try:
-        old.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():  # deprecated on purpose: this is the client the relay must refuse
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():  # deprecated on purpose: this is the peer the relay must refuse
             warnings.simplefilter("ignore", DeprecationWarning)
-            old.minimum_version = ssl.TLSVersion.TLSv1_1
-            old.maximum_version = ssl.TLSVersion.TLSv1_1
+            context.minimum_version = ssl.TLSVersion.TLSv1_1
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, ssl.SSLError) as e:
-        pytest.skip(f"the local OpenSSL will not let a client offer only TLS 1.1: {e}")
+        pytest.skip(f"the local OpenSSL will not restrict a context to TLS 1.1: {e}")
+    return context
+
+
+def test_a_tls_1_1_client_is_refused(start_relay, pki, tmp_path):
+    relay = start_relay("demo", config=serving_tls(pki), env=permissive_openssl(tmp_path), ssl_context=trusting(pki.ca))
+    old = only_tls_1_1(trusting(pki.ca))
 
     with socket.create_connection(("127.0.0.1", relay.port), timeout=HANDSHAKE_TIMEOUT) as raw:
         with pytest.raises(ssl.SSLError) as refused:
@@ -178,6 +187,33 @@ def test_calls_to_8x8_verify_its_certificate(start_relay, pki, tls_fake_8x8, bun
                 assert f"TLS certificate of 127.0.0.1:{fake.port} not accepted" in relay.stderr(), relay.stderr()
 
     run(scenario())
+
+
+def test_calls_to_a_tls_1_1_only_server_fail(start_relay, pki, tmp_path):
+    fake = Fake8x8()
+    context = only_tls_1_1(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
+    context.load_cert_chain(str(pki.cert), str(pki.key))
+    fake.server.socket = context.wrap_socket(fake.server.socket, server_side=True)
+    fake.start()
+    try:
+        relay = start_relay("serve", "--8x8-base-url", f"https://127.0.0.1:{fake.port}", "--8x8-api-key", "test-key",
+                            "--8x8-channel-id", "chan-1", "--8x8-queue-id", "queue-1",
+                            config={"retry": {"maxAttempts": 1}, "tls": {"caBundle": str(pki.ca.cert_path)}},
+                            env=permissive_openssl(tmp_path))
+
+        async def scenario():
+            c = await start_chat(relay)
+            async with c:
+                await c.send({"type": "request_handover"})
+                await c.expect_event("handover", state="requested")
+                outcome = await c.expect("handover")
+                assert outcome["state"] == "failed", outcome
+
+        run(scenario())
+        assert fake.calls("POST", "/chat-gateway/v1/conversations") == []
+        assert f"TLS handshake with 127.0.0.1:{fake.port} failed" in relay.stderr(), relay.stderr()
+    finally:
+        fake.close()
 
 
 # -- start-up checks ----------------------------------------------------------------------
