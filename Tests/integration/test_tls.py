@@ -52,6 +52,12 @@ def test_wss_and_https_end_to_end(start_relay, pki):
     page = relay.get("/")
     assert page.status == 200 and b"<html" in page.body.lower(), page
     assert f"Chat page:      https://localhost:{relay.port}/" in relay.stdout(), relay.stdout()
+    # HTTP/1.1 only, as on a plain port: a client offering h2 by ALPN is answered with http/1.1.
+    offering_h2 = trusting(pki.ca)
+    offering_h2.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=HANDSHAKE_TIMEOUT) as raw:
+        with offering_h2.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.selected_alpn_protocol() == "http/1.1"
 
     async def scenario():
         c = await start_chat(relay)
@@ -144,13 +150,19 @@ def tls_fake_8x8(pki, request):
     """A fake 8x8 on https://127.0.0.1 with the certificate the test names (indirect parameter)."""
     cert, key = getattr(pki, request.param + "_cert" if request.param != "relay" else "cert"), \
         getattr(pki, request.param + "_key" if request.param != "relay" else "key")
-    fake = Fake8x8()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    fake.server.socket = context.wrap_socket(fake.server.socket, server_side=True)
-    fake.start()
+    fake = serving_https(Fake8x8(), context)
     yield fake
     fake.close()
+
+
+def serving_https(fake: Fake8x8, context: ssl.SSLContext) -> Fake8x8:
+    """Starts `fake` behind TLS. The relay hanging up on a certificate it refused is expected: the
+    server's traceback for that connection is not printed."""
+    fake.server.socket = context.wrap_socket(fake.server.socket, server_side=True)
+    fake.server.handle_error = lambda request, client_address: None
+    return fake.start()
 
 
 @pytest.mark.parametrize("tls_fake_8x8, bundle, delivered", [
@@ -190,11 +202,9 @@ def test_calls_to_8x8_verify_its_certificate(start_relay, pki, tls_fake_8x8, bun
 
 
 def test_calls_to_a_tls_1_1_only_server_fail(start_relay, pki, tmp_path):
-    fake = Fake8x8()
     context = only_tls_1_1(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
     context.load_cert_chain(str(pki.cert), str(pki.key))
-    fake.server.socket = context.wrap_socket(fake.server.socket, server_side=True)
-    fake.start()
+    fake = serving_https(Fake8x8(), context)
     try:
         relay = start_relay("serve", "--8x8-base-url", f"https://127.0.0.1:{fake.port}", "--8x8-api-key", "test-key",
                             "--8x8-channel-id", "chan-1", "--8x8-queue-id", "queue-1",

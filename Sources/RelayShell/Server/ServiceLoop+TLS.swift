@@ -28,6 +28,11 @@ extension ServiceLoop {
         info.ssl_cert_filepath = UnsafePointer(cString(certificate))
         info.ssl_private_key_filepath = UnsafePointer(cString(key))
         info.ssl_options_set = clws_ssl_options_tls12_plus()
+        // lws would offer "h2" by ALPN, and browsers take it: HTTP/2 and WebSocket over
+        // HTTP/2 (RFC 8441) are other code paths in lws than the HTTP/1.1 the shell is
+        // written and tested for (e.g. refuseUpgrade's raw response). One protocol,
+        // the same on the plain and the TLS port.
+        info.alpn = UnsafePointer(cString("http/1.1"))
     }
 
     /// The client side of a vhost (the listening one and each outbound lane).
