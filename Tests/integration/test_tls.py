@@ -142,6 +142,16 @@ def test_a_tls_1_1_client_is_refused(start_relay, pki, tmp_path):
             assert tls.version() == "TLSv1.2"
 
 
+def test_an_expired_certificate_is_served_with_a_warning(start_relay, pki):
+    cert, key = pki.ca.issue("expired-server", expired=True)
+    relay = start_relay("demo", config={"tls": {"certificate": str(cert), "privateKey": str(key)}},
+                        ssl_context=ssl._create_unverified_context())  # readiness only: the certificate is expired
+    assert f"the TLS certificate '{cert}' has expired: clients will refuse it" in relay.stderr(), relay.stderr()
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=HANDSHAKE_TIMEOUT) as raw:
+        with pytest.raises(ssl.SSLCertVerificationError, match="expired"):
+            trusting(pki.ca).wrap_socket(raw, server_hostname="localhost")
+
+
 # -- calling out ------------------------------------------------------------------------
 
 

@@ -55,10 +55,11 @@ class CA:
         self.cert_path = directory / f"{name}-ca.pem"
         self.cert_path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, label: str, names=LOOPBACK_NAMES) -> tuple[Path, Path]:
-        """A server certificate for `names` (DNS names or IP addresses); returns (certificate, key) paths."""
+    def issue(self, label: str, names=LOOPBACK_NAMES, expired: bool = False) -> tuple[Path, Path]:
+        """A server certificate for `names` (DNS names or IP addresses), valid for a day (or, `expired`,
+        until yesterday); returns (certificate, key) paths."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.timezone.utc) - (datetime.timedelta(days=2) if expired else datetime.timedelta())
         alt = []
         for n in names:
             try:

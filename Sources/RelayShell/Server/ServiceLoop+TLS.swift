@@ -18,13 +18,9 @@ extension ServiceLoop {
     /// Fills the context's (default, listening) vhost TLS fields, after
     /// checking the files so that mistakes surface as precise start errors.
     func configureTLS(_ info: inout lws_context_creation_info) throws(StartError) {
-        if let bundle = options.tls.caBundlePath { try TLSFiles.checkCABundle(bundle) }
+        for warning in try Self.checkTLSFiles(options.tls) { logger.warning("\(warning)") }
         configureClientTLS(&info)
         guard let certificate = options.tls.certificatePath, let key = options.tls.privateKeyPath else { return }
-        let served = try TLSFiles.checkServerPair(certificate: certificate, privateKey: key)
-        if served.expired {
-            logger.warning("the TLS certificate has expired: clients will refuse it", metadata: ["file": "\(certificate)"])
-        }
         info.ssl_cert_filepath = UnsafePointer(cString(certificate))
         info.ssl_private_key_filepath = UnsafePointer(cString(key))
         info.ssl_options_set = clws_ssl_options_tls12_plus()
@@ -33,6 +29,17 @@ extension ServiceLoop {
         // written and tested for (e.g. refuseUpgrade's raw response). One protocol,
         // the same on the plain and the TLS port.
         info.alpn = UnsafePointer(cString("http/1.1"))
+    }
+
+    /// Checks the configured TLS files exactly as ``start()`` will use them
+    /// (also for a configuration check without starting). Throws the first
+    /// problem; returns warnings that do not stop the start.
+    @discardableResult
+    public static func checkTLSFiles(_ tls: TLSSettings) throws(StartError) -> [String] {
+        if let bundle = tls.caBundlePath { try TLSFiles.checkCABundle(bundle) }
+        guard let certificate = tls.certificatePath, let key = tls.privateKeyPath else { return [] }
+        let served = try TLSFiles.checkServerPair(certificate: certificate, privateKey: key)
+        return served.expired ? ["the TLS certificate '\(certificate)' has expired: clients will refuse it"] : []
     }
 
     /// The client side of a vhost (the listening one and each outbound lane).
