@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from chatclient import SUBPROTOCOL, USER, agent_accepts, ask_for_agent, run, start_chat
 from conftest import Fake8x8, poll_until
@@ -48,7 +49,8 @@ def serving_tls(pki, **extra) -> dict:
 def test_wss_and_https_end_to_end(start_relay, pki):
     """Chat over wss:// with the bot, a page over https://, and a handover whose 8x8 calls and
     webhooks (the embedded simulator on the same TLS port) verify the certificate too."""
-    relay = start_relay("demo", config=serving_tls(pki, caBundle=str(pki.ca.cert_path)), ssl_context=trusting(pki.ca))
+    config = {**serving_tls(pki, caBundle=str(pki.ca.cert_path)), "allowedOrigins": ["https://shop.example.com"]}
+    relay = start_relay("demo", config=config, ssl_context=trusting(pki.ca))
     page = relay.get("/")
     assert page.status == 200 and b"<html" in page.body.lower(), page
     assert f"Chat page:      https://localhost:{relay.port}/" in relay.stdout(), relay.stdout()
@@ -71,6 +73,13 @@ def test_wss_and_https_end_to_end(start_relay, pki):
             await agent_accepts(relay, c, conversation["id"], "agent-tls")
             link = [p for p in conversation["user"]["additionalProperties"] if p["key"] == "copilotUrl"][0]["value"]
             assert link.startswith(f"https://localhost:{relay.port}/copilot/"), link
+
+        # The Origin refusal is a well-formed HTTP answer over TLS too.
+        with pytest.raises(InvalidStatus) as refused:
+            async with ws_connect(relay.ws_url, subprotocols=[SUBPROTOCOL], origin="https://evil.example",
+                                  ssl=trusting(pki.ca), open_timeout=HANDSHAKE_TIMEOUT):
+                pass
+        assert refused.value.response.status_code == 403
 
     run(scenario())
 
