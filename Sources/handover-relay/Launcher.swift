@@ -47,9 +47,10 @@ struct Launcher {
             throw StartupError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
         }
 
-        let loop = ServiceLoop(
-            options: .init(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits),
-            logger: logger)
+        var loopOptions = ServiceLoop.Options(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits)
+        loopOptions.tls = settings.tls
+        loopOptions.originPolicy = settings.originPolicy
+        let loop = ServiceLoop(options: loopOptions, logger: logger)
         let info: JSONValue = [
             "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),
             "agentConsoleUrl": simulatorMode ? "/agent-console/" : .null,
@@ -134,7 +135,7 @@ struct Launcher {
 
     /// Points the default handover at the embedded simulator.
     private func configureSimulator(_ settings: inout RelaySettings) {
-        let base = HTTPURL("http://127.0.0.1:\(settings.port)/sim")!
+        let base = Self.loopbackURL(settings, path: "/sim")
         settings.core.providers = ["default": GatewayProvider(name: "default", baseURL: base, apiKey: Self.simulatorAPIKey,
                                                               tenant: Self.simulatorTenant)]
         let properties = settings.core.handovers["default"]?.properties ?? .object([:])
@@ -145,7 +146,15 @@ struct Launcher {
 
     private func simulatorSettings(_ settings: RelaySettings) -> SimulatorSettings {
         SimulatorSettings(apiKey: Self.simulatorAPIKey, tenant: Self.simulatorTenant, pathPrefix: "/sim",
-                          webhookURL: HTTPURL("http://127.0.0.1:\(settings.port)/webhooks/8x8")!, channels: ["demo-channel"])
+                          webhookURL: Self.loopbackURL(settings, path: "/webhooks/8x8"), channels: ["demo-channel"])
+    }
+
+    /// The relay's own port seen from this machine, for the embedded simulator
+    /// and the relay calling each other: https when the port serves TLS (the
+    /// certificate must then cover 127.0.0.1 and be trusted by the relay's
+    /// outbound calls, e.g. through tls.caBundle).
+    static func loopbackURL(_ settings: RelaySettings, path: String) -> HTTPURL {
+        HTTPURL(secure: settings.tls.servesTLS, host: "127.0.0.1", port: settings.port, path: path)
     }
 
     private func makeLogger(level: String) -> Logger {

@@ -58,6 +58,18 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("8x8-properties"), help: "JSON deep-merged into every create-conversation request.")
     var properties: String?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve https:// and wss:// on the port (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (unencrypted, mode 0600).")
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-ca-bundle"), help: "PEM CA certificates outbound HTTPS calls trust instead of the system store.")
+    var tlsCABundle: String?
+
+    @Option(name: .customLong("allowed-origins"), help: "Comma-separated page origins allowed to open the chat and copilot WebSockets (default: any).")
+    var allowedOrigins: String?
+
     /// Flag values by option name, for ``RelaySettings/load(file:overrides:)``.
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
@@ -66,6 +78,7 @@ struct RelayOptions: ParsableArguments {
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
             ("8x8-queue-id", queueID), ("8x8-properties", properties),
+            ("tls-cert", tlsCert), ("tls-key", tlsKey), ("tls-ca-bundle", tlsCABundle), ("allowed-origins", allowedOrigins),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

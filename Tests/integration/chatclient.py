@@ -247,7 +247,8 @@ USER = {"from": "user"}
 
 async def start_chat(relay, user: Optional[dict] = None, label: str = "client") -> ChatClient:
     """Connects, says hello, and reads the welcome and the bot's greeting (seq 1)."""
-    c = await ChatClient.connect(relay.ws_url, label=label)
+    tls = {"ssl": relay.ssl_context} if relay.ssl_context else {}
+    c = await ChatClient.connect(relay.ws_url, label=label, **tls)
     await c.hello(user=user)
     greeting = await c.recv()
     assert greeting["type"] == "message" and greeting["from"] == "bot" and greeting["seq"] == 1, greeting

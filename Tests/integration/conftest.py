@@ -44,14 +44,14 @@ class HTTPResult:
 
 
 def http(method: str, url: str, body: Any = None, headers: Optional[dict] = None,
-         raw: Optional[bytes] = None, timeout: float = HTTP_TIMEOUT) -> HTTPResult:
-    """One HTTP request; never raises for error statuses."""
+         raw: Optional[bytes] = None, timeout: float = HTTP_TIMEOUT, context=None) -> HTTPResult:
+    """One HTTP request; never raises for error statuses. `context`: an ssl.SSLContext for https:// URLs."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     hdrs = {"content-type": "application/json"} if data is not None else {}
     hdrs.update(headers or {})
     req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
             return HTTPResult(resp.status, dict(resp.headers), resp.read())
     except urllib.error.HTTPError as e:
         return HTTPResult(e.code, dict(e.headers), e.read())
@@ -79,15 +79,15 @@ class Relay(RelayProcess):
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/chat"
+        return f"{'wss' if self.ssl_context else 'ws'}://127.0.0.1:{self.port}/ws/chat"
 
     @property
     def copilot_ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/copilot"
+        return f"{'wss' if self.ssl_context else 'ws'}://127.0.0.1:{self.port}/ws/copilot"
 
     def request(self, method: str, path: str, body: Any = None, **kw) -> HTTPResult:
         try:
-            return http(method, self.url(path), body, **kw)
+            return http(method, self.url(path), body, context=self.ssl_context, **kw)
         except OSError as e:
             state = "running" if self.alive else f"exited with {self.proc.returncode}"
             raise AssertionError(f"{method} {path}: relay not answering ({e!r}); the relay process is {state}") from None
@@ -150,11 +150,12 @@ class Relay(RelayProcess):
 
 @pytest.fixture
 def start_relay(request, tmp_path):
-    """Factory: start_relay("demo", "--log-level", "debug", config={...}) -> a ready Relay."""
+    """Factory: start_relay("demo", "--log-level", "debug", config={...}) -> a ready Relay.
+    `ssl_context`: for a relay serving TLS, the client context its helpers use (https://, wss://)."""
     relays: list[Relay] = []
     request.node._relays = relays
 
-    def start(*args: str, config: Optional[dict] = None, env: Optional[dict] = None) -> Relay:
+    def start(*args: str, config: Optional[dict] = None, env: Optional[dict] = None, ssl_context=None) -> Relay:
         argv = list(args)
         name = f"relay{len(relays) + 1}"
         if config is not None:
@@ -162,6 +163,7 @@ def start_relay(request, tmp_path):
             path.write_text(json.dumps(config))
             argv += ["--config", str(path)]
         relay = Relay(argv, tmp_path, name, env)
+        relay.ssl_context = ssl_context  # a relay serving TLS, reached with this client context
         relays.append(relay)
         relay.start()
         return relay

@@ -66,6 +66,8 @@ class RelayProcess:
     """
 
     token_timeout = TOKEN_TIMEOUT
+    # Set to the client side's ssl.SSLContext for a relay serving TLS: URLs become https://.
+    ssl_context = None
 
     def __init__(self, args: list[str], log_dir: Path, name: str, env: Optional[dict] = None):
         self.args = args
@@ -112,7 +114,7 @@ class RelayProcess:
             if self.proc.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(self.url("/healthz"), timeout=1.0) as r:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=1.0, context=self.ssl_context) as r:
                     if r.status == 200 and json.loads(r.read()).get("status") == "ok":
                         return True
             except (OSError, ValueError):  # urllib's URLError and HTTPError are OSErrors
@@ -170,7 +172,7 @@ class RelayProcess:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path

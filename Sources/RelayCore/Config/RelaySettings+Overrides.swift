@@ -27,6 +27,8 @@ extension RelaySettings {
             }
             store.backend = backend
         }
+        applyTLS(overrides: o)
+        try applyAllowedOrigins(overrides: o)
 
         let providerKeys = ["8x8-base-url", "8x8-api-key", "8x8-tenant"]
         if providerKeys.contains(where: { o[$0] != nil }) {
@@ -69,6 +71,7 @@ extension RelaySettings {
         guard levels.contains(logLevel) else {
             throw ConfigError(key: "logLevel", problem: "must be one of \(levels.joined(separator: ", ")), got \"\(logLevel)\"")
         }
+        try validateTLS()
         guard !core.providers.isEmpty else { return }  // simulator mode fills in its own
         if core.handovers.isEmpty {
             throw ConfigError(key: "8x8-channel-id", problem: "is required: an 8x8 provider is configured but no handover settings (set --8x8-channel-id and --8x8-queue-id, or handovers.default in the config file)")

@@ -27,6 +27,10 @@ public struct RelaySettings: Equatable, Sendable {
     public var retention = RetentionSettings()
     /// Integrator streams and HTTP subscriptions.
     public var stream = StreamSettings()
+    /// HTTPS/WSS on the relay's port and the trust store of outbound HTTPS calls.
+    public var tls = TLSSettings()
+    /// Canonical origins allowed to open the browser protocols; empty allows any.
+    public var allowedOrigins: [String] = []
     /// True when no 8x8 provider is configured: the embedded simulator stands in.
     public var usesSimulator: Bool { core.providers.isEmpty }
 
@@ -35,7 +39,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
-        "knowledge-base", "store",
+        "knowledge-base", "store", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
     ]
 
@@ -53,7 +57,7 @@ public struct RelaySettings: Equatable, Sendable {
         try settings.validate()
         // Unless given, agents reach the relay on this machine at its port.
         if file?["publicUrl"] == nil, overrides["public-url"] == nil {
-            settings.core.publicURL = HTTPURL(secure: false, host: "localhost", port: settings.port, path: "/")
+            settings.core.publicURL = HTTPURL(secure: settings.tls.servesTLS, host: "localhost", port: settings.port, path: "/")
         }
         return settings
     }
@@ -61,6 +65,7 @@ public struct RelaySettings: Equatable, Sendable {
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
         "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream",
+        "tls", "allowedOrigins",
     ]
 
     mutating func apply(file json: JSONValue) throws(ConfigError) {
@@ -96,6 +101,8 @@ public struct RelaySettings: Equatable, Sendable {
         if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
         if let store = try r.object("store").map(JSONValue.object) { try applyStore(store) }
         if let stream = try r.object("stream").map(JSONValue.object) { try applyStream(stream) }
+        if let tls = try r.object("tls").map(JSONValue.object) { try applyTLS(tls) }
+        try applyAllowedOrigins(file: json)
         if let limits = try r.object("limits").map(JSONValue.object) { try applyLimits(limits) }
     }
 

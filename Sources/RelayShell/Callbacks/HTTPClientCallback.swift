@@ -70,7 +70,7 @@ func httpClientCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
 
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         let why = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection failed"
-        loop.finish(call, .transportError(why))
+        loop.finish(call, .transportError(loop.clientConnectionFailure(wsi, call.request, lwsReason: why)))
         call.wsi = nil
         return 0
 

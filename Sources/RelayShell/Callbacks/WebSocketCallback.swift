@@ -15,6 +15,9 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         guard path == endpoint.path else {
             return refuseUpgrade(wsi, "subprotocol \(endpoint.subprotocol) is served at \(endpoint.path) only")
         }
+        if endpoint.checksOrigin, case .refuse(let why) = loop.options.originPolicy.decide(origin: loop.header(wsi, token: WSI_TOKEN_ORIGIN)) {
+            return refuseUpgrade(wsi, why, status: "403 Forbidden")
+        }
         return loop.admitUpgrade(wsi) ?? 0
 
     case LWS_CALLBACK_ESTABLISHED:
@@ -85,26 +88,19 @@ extension ServiceLoop {
     }
 }
 
-/// Answers a refused WebSocket handshake with `status` (400 unless said) and the reason (lws
+/// Answers a refused WebSocket handshake with `status` (400 unless said
+/// otherwise: 403 for a disallowed Origin, 429 over the per-address cap) and the reason (lws
 /// would otherwise drop the socket silently) and returns lws's "reject".
 /// The response is written raw: at this stage lws has not recorded the
 /// request's HTTP version and would answer "HTTP/1.0", which strict
 /// WebSocket clients refuse to parse.
-func refuseUpgrade(_ wsi: OpaquePointer, status: Int = 400, _ why: String) -> Int32 {
+func refuseUpgrade(_ wsi: OpaquePointer, _ why: String, status: String = "400 Bad Request") -> Int32 {
     let body = why + "\n"
-    let head = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+    let head = "HTTP/1.1 \(status)\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
     let bytes = Array((head + body).utf8)
     let pre = clws_pre()
     var buffer = [UInt8](repeating: 0, count: pre + bytes.count)
     buffer.replaceSubrange(pre..<(pre + bytes.count), with: bytes)
     _ = buffer.withUnsafeMutableBufferPointer { b in lws_write(wsi, b.baseAddress! + pre, bytes.count, LWS_WRITE_HTTP_HEADERS) }
     return 1
-}
-
-private func reasonPhrase(_ status: Int) -> String {
-    switch status {
-    case 403: "Forbidden"
-    case 429: "Too Many Requests"
-    default: "Bad Request"
-    }
 }

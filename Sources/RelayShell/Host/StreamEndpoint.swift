@@ -5,6 +5,8 @@ import RelayCore
 public final class StreamEndpoint: WebSocketEndpoint {
     public let subprotocol = "handover.stream.v1"
     public let path = "/ws/stream"
+    /// Integrators' servers, authenticated by token: no browser Origin to check.
+    public let checksOrigin = false
     private unowned let host: RelayHost
 
     init(host: RelayHost) { self.host = host }

@@ -24,6 +24,9 @@ public protocol WebSocketEndpoint: AnyObject {
     var subprotocol: String { get }
     /// The only path this subprotocol may be opened on, e.g. `/ws/chat`.
     var path: String { get }
+    /// Whether handshakes are subject to the loop's ``OriginPolicy`` (pages in
+    /// browsers); false for clients that authenticate otherwise (integrators).
+    var checksOrigin: Bool { get }
     func opened(_ connection: ConnectionID)
     func received(_ connection: ConnectionID, text: String)
     func closed(_ connection: ConnectionID)
@@ -34,4 +37,5 @@ public protocol WebSocketEndpoint: AnyObject {
 
 extension WebSocketEndpoint {
     public func drained(_ connection: ConnectionID) {}
+    public var checksOrigin: Bool { true }
 }

@@ -57,6 +57,7 @@ extension ServiceLoop {
         info.protocol = call.keep(OutboundCall.protocolName)
         info.local_protocol_name = call.keep(OutboundCall.protocolName)
         // Pipelining lets lws reuse one keep-alive connection per 8x8 endpoint and lane.
+        // Deliberately no LCCSCF_ALLOW_* / _SKIP_SERVER_CERT_HOSTNAME_CHECK: chain and name are verified (ServiceLoop+TLS).
         info.ssl_connection = Int32(LCCSCF_PIPELINE.rawValue) | (request.url.secure ? Int32(LCCSCF_USE_SSL.rawValue) : 0)
         info.keep_warm_secs = 30
         info.opaque_user_data = clws_id_to_pointer(UInt(call.id))

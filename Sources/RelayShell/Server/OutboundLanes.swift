@@ -42,6 +42,7 @@ extension ServiceLoop {
             info.protocols = UnsafePointer(protocols)
             info.vhost_name = UnsafePointer(cString("outbound-\(index)"))
             info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            configureClientTLS(&info)
             guard let vhost = lws_create_vhost(context, &info) else {
                 throw StartError(message: "cannot create outbound connection lane \(index)")
             }

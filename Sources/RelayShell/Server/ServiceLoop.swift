@@ -19,6 +19,10 @@ public final class ServiceLoop {
         public var limits: ConnectionLimits
         /// Keep-alive connections per outbound host:port (see ``OutboundLanes``).
         public var outboundLanes: Int
+        /// HTTPS/WSS on the port when a certificate is set; the CA bundle of outbound calls (see ServiceLoop+TLS).
+        public var tls = TLSSettings()
+        /// Which page origins may open WebSocket endpoints that check it (see ``WebSocketEndpoint/checksOrigin``).
+        public var originPolicy = OriginPolicy()
 
         public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 8) {
             self.port = port
@@ -130,9 +134,10 @@ public final class ServiceLoop {
         // and moves it in one sorted list on every frame received: O(connections) per
         // frame, 44 % of the CPU in the 10 000-session reconnect storm. No policy, no timer.
         info.retry_and_idle_policy = UnsafePointer(serverConnectionPolicy)
+        try configureTLS(&info)
         ServiceLoop.current = self
         context = lws_create_context(&info)
-        guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)") }
+        guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)\(tlsStartHint)") }
         try createOutboundLanes(protocols: list)
         scheduleLivenessSweep()
         rearmWakeup()  // arm timers scheduled before the context existed
