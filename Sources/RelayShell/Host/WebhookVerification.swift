@@ -121,3 +121,8 @@ final class WebhookVerification {
 
     private static func seconds(_ ms: Int64) -> Int { Int(max(1, (ms + 999) / 1000)) }
 }
+
+extension RelayHost {
+    /// 8x8 webhooks by verification result since start (for the metrics endpoint).
+    public var webhookVerificationCounts: WebhookVerificationCounts { webhookVerification.counts }
+}

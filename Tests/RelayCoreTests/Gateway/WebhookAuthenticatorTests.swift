@@ -171,3 +171,16 @@ import Testing
         #expect(WebhookAuthenticator.conversationID(of: signer.request(body: "not json")) == nil)
     }
 }
+
+@Suite struct WebhookVerificationCountsTests {
+    @Test func countsByResult() {
+        var counts = WebhookVerificationCounts()
+        counts.count(.verified)
+        counts.count(.verified)
+        counts.count(WebhookRefusal.stale(ageSeconds: 400).result)
+        counts.count(WebhookRefusal.malformed("x").result)
+        #expect(counts[.verified] == 2 && counts[.stale] == 1 && counts[.badSignature] == 1 && counts[.unsigned] == 0)
+        #expect(WebhookVerificationResult.allCases.map(\.rawValue)
+            == ["verified", "unchecked", "unsigned", "bad_signature", "stale", "wrong_tenant", "key_unavailable"])
+    }
+}
