@@ -12,6 +12,8 @@ public struct WebhookSignature: Equatable, Sendable {
     public let kid: String
     public let signature: [UInt8]
 
+    public static let maxKidLength = 128
+
     /// The webhook headers the signed payload is built from.
     public enum Header {
         public static let signature = "x-8x8-signature"
@@ -38,6 +40,10 @@ public struct WebhookSignature: Equatable, Sendable {
         guard fields["b64"] == .bool(false) else { throw .malformed("x-8x8-signature protected header \"b64\" must be false") }
         guard fields["crit"] == .array(["b64"]) else { throw .malformed("x-8x8-signature protected header \"crit\" must be [\"b64\"]") }
         guard let kid = fields["kid"]?.stringValue, !kid.isEmpty else { throw .malformed("x-8x8-signature protected header has no \"kid\"") }
+        // The kid goes into a URL and the logs: printable ASCII of a sane length only.
+        guard kid.utf8.count <= maxKidLength, kid.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .malformed("x-8x8-signature protected header \"kid\" is not a printable id of at most \(maxKidLength) characters")
+        }
         guard let signature = Base64URL.decode(String(parts[2])), !signature.isEmpty else {
             throw .malformed("x-8x8-signature signature is not base64url")
         }

@@ -25,6 +25,10 @@ import Testing
         (TestSigner.encodedHeader(kid: "k", crit: "[]") + "..c2ln", "x-8x8-signature protected header \"crit\" must be [\"b64\"]"),
         (TestSigner.encodedHeader(kid: "k", crit: #"["b64","exp"]"#) + "..c2ln", "x-8x8-signature protected header \"crit\" must be [\"b64\"]"),
         (TestSigner.encodedHeader(kid: "") + "..c2ln", "x-8x8-signature protected header has no \"kid\""),
+        (TestSigner.encodedHeader(kid: "a b") + "..c2ln",
+         "x-8x8-signature protected header \"kid\" is not a printable id of at most 128 characters"),
+        (TestSigner.encodedHeader(kid: String(repeating: "k", count: 129)) + "..c2ln",
+         "x-8x8-signature protected header \"kid\" is not a printable id of at most 128 characters"),
         (TestSigner.encodedHeader(kid: "k") + "..", "x-8x8-signature signature is not base64url"),
         (TestSigner.encodedHeader(kid: "k") + "..a+b/", "x-8x8-signature signature is not base64url"),
     ])
