@@ -56,6 +56,11 @@ def test_signed_webhooks_accepted_and_forgeries_refused(demo):
             headers = forger.headers(body, "sig-forged", tenant="demo-tenant")
             assert_refused(demo.request("POST", "/webhooks/8x8", raw=body, headers=headers), 401, "bad_signature")
 
+            # Forged: a key 8x8 (here the simulator) does not have.
+            stranger = SigningKey()
+            headers = stranger.headers(body, "sig-unknown-kid", tenant="demo-tenant")
+            assert_refused(demo.request("POST", "/webhooks/8x8", raw=body, headers=headers), 401, "bad_signature")
+
             # Tampered: a genuine signature over another body.
             headers = key.headers(json.dumps(message_event(cid, "body-text-original")).encode(), "sig-tampered", tenant="demo-tenant")
             assert_refused(demo.request("POST", "/webhooks/8x8", raw=body, headers=headers), 401, "bad_signature")

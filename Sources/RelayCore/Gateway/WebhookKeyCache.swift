@@ -29,6 +29,8 @@ public struct WebhookKeyCache: Sendable {
         case wait
         /// Do not fetch now; tell 8x8 to come back after this long.
         case unavailable(retryAfterMs: Int64)
+        /// 8x8 said lately that it has no such key: the signature is not 8x8's.
+        case unknown
     }
 
     public struct Limits: Sendable {
@@ -45,6 +47,7 @@ public struct WebhookKeyCache: Sendable {
     private struct Failure: Sendable {
         var count: Int
         var retryAtMs: Int64
+        var notFound: Bool
     }
 
     public let limits: Limits
@@ -64,7 +67,9 @@ public struct WebhookKeyCache: Sendable {
     /// The decision for an unknown `kid`; `.fetch` marks it in flight.
     public mutating func lookup(_ ref: KeyRef, nowMs: Int64) -> Lookup {
         if inFlight.contains(ref) { return .wait }
-        if let failure = failures[ref], nowMs < failure.retryAtMs { return .unavailable(retryAfterMs: failure.retryAtMs - nowMs) }
+        if let failure = failures[ref], nowMs < failure.retryAtMs {
+            return failure.notFound ? .unknown : .unavailable(retryAfterMs: failure.retryAtMs - nowMs)
+        }
         let window = (recentFetches[ref.provider] ?? []).filter { nowMs - $0 < 60_000 }
         if window.count >= limits.fetchesPerMinute, let oldest = window.min() {
             recentFetches[ref.provider] = window
@@ -82,9 +87,11 @@ public struct WebhookKeyCache: Sendable {
         if failures.removeValue(forKey: ref) != nil { failureOrder.removeAll { $0 == ref } }
     }
 
-    /// The fetch failed: back off this `kid`. Returns how long until it may be tried again.
+    /// The fetch failed: back off this `kid`. `notFound`: 8x8 answered that
+    /// it has no such key (until the backoff ends, webhooks naming it are
+    /// forgeries, not victims of an outage). Returns how long until it may be tried again.
     @discardableResult
-    public mutating func fetchFailed(_ ref: KeyRef, nowMs: Int64) -> Int64 {
+    public mutating func fetchFailed(_ ref: KeyRef, nowMs: Int64, notFound: Bool = false) -> Int64 {
         inFlight.remove(ref)
         let count = (failures[ref]?.count ?? 0) + 1
         var backoff = limits.baseBackoffMs
@@ -94,7 +101,7 @@ public struct WebhookKeyCache: Sendable {
             failureOrder.append(ref)
             if failureOrder.count > limits.maxRememberedFailures { failures[failureOrder.removeFirst()] = nil }
         }
-        failures[ref] = Failure(count: count, retryAtMs: nowMs + backoff)
+        failures[ref] = Failure(count: count, retryAtMs: nowMs + backoff, notFound: notFound)
         return backoff
     }
 }

@@ -19,6 +19,8 @@ public enum WebhookRefusal: Equatable, Sendable {
     case malformed(String)
     /// The signature does not verify with the key named by `kid`.
     case badSignature(kid: String)
+    /// 8x8 has no key `kid` (its JWK endpoint answered 404): not 8x8's signature.
+    case unknownKey(kid: String)
     /// `x-8x8-transmission-time` is older than the allowed window (a replay).
     case stale(ageSeconds: Int64)
     /// `x-8x8-transmission-time` is further in the future than clock skew explains.
@@ -30,7 +32,7 @@ public enum WebhookRefusal: Equatable, Sendable {
 
     public var status: Int {
         switch self {
-        case .unsigned, .malformed, .badSignature, .stale, .fromTheFuture: 401
+        case .unsigned, .malformed, .badSignature, .unknownKey, .stale, .fromTheFuture: 401
         case .wrongTenant: 403
         case .keyUnavailable: 503
         }
@@ -40,7 +42,7 @@ public enum WebhookRefusal: Equatable, Sendable {
     public var code: String {
         switch self {
         case .unsigned: "unsigned_webhook"
-        case .malformed, .badSignature: "bad_signature"
+        case .malformed, .badSignature, .unknownKey: "bad_signature"
         case .stale, .fromTheFuture: "stale_webhook"
         case .wrongTenant: "wrong_tenant"
         case .keyUnavailable: "signing_key_unavailable"
@@ -52,6 +54,7 @@ public enum WebhookRefusal: Equatable, Sendable {
         case .unsigned: "webhook has no x-8x8-signature header"
         case .malformed(let why): why
         case .badSignature: "x-8x8-signature does not verify"
+        case .unknownKey: "x-8x8-signature names a key 8x8 does not have"
         case .stale(let age): "x-8x8-transmission-time is \(age) s old"
         case .fromTheFuture(let ahead): "x-8x8-transmission-time is \(ahead) s in the future"
         case .wrongTenant: "x-8x8-tenant-id is not this provider's tenant"
@@ -63,7 +66,7 @@ public enum WebhookRefusal: Equatable, Sendable {
     public var result: WebhookVerificationResult {
         switch self {
         case .unsigned: .unsigned
-        case .malformed, .badSignature: .badSignature
+        case .malformed, .badSignature, .unknownKey: .badSignature
         case .stale, .fromTheFuture: .stale
         case .wrongTenant: .wrongTenant
         case .keyUnavailable: .keyUnavailable

@@ -58,6 +58,8 @@ final class WebhookVerification {
                 park(ref, Parked(request: request, respond: respond, accept: accept), provider: provider)
             case .unavailable(let retryAfterMs):
                 refuse(request, .keyUnavailable(kid: kid, retryAfterSeconds: Self.seconds(retryAfterMs)), provider: provider, respond: respond)
+            case .unknown:
+                refuse(request, .unknownKey(kid: kid), provider: provider, respond: respond)
             }
         }
     }
@@ -83,6 +85,7 @@ final class WebhookVerification {
         let waiting = parked.removeValue(forKey: ref) ?? []
         parkedCount -= waiting.count
         let failure: String
+        var notFound = false
         switch result {
         case .response(let status, let body) where (200..<300).contains(status):
             do {
@@ -94,19 +97,22 @@ final class WebhookVerification {
             } catch {
                 failure = error.description
             }
+        case .response(404, _):
+            failure = "8x8 has no such key (404)"
+            notFound = true
         case .response(let status, _):
             failure = "status \(status)"
         case .transportError(let reason):
             failure = reason
         }
-        let backoffMs = cache.fetchFailed(ref, nowMs: nowMs)
-        logger.warning("cannot fetch 8x8 webhook signing key; webhooks signed with it get 503 until it can be fetched",
+        let backoffMs = cache.fetchFailed(ref, nowMs: nowMs, notFound: notFound)
+        logger.warning(notFound ? "8x8 has no such webhook signing key; webhooks naming it are refused as forged"
+                                : "cannot fetch 8x8 webhook signing key; webhooks signed with it get 503 until it can be fetched",
                        metadata: ["provider": "\(provider.name)", "kid": "\(ref.kid)", "error": "\(failure)",
                                   "retryInMs": "\(backoffMs)"])
-        for webhook in waiting {
-            refuse(webhook.request, .keyUnavailable(kid: ref.kid, retryAfterSeconds: Self.seconds(backoffMs)), provider: provider,
-                   respond: webhook.respond)
-        }
+        let refusal: WebhookRefusal = notFound ? .unknownKey(kid: ref.kid)
+            : .keyUnavailable(kid: ref.kid, retryAfterSeconds: Self.seconds(backoffMs))
+        for webhook in waiting { refuse(webhook.request, refusal, provider: provider, respond: webhook.respond) }
     }
 
     /// Answers a refusal, counted and logged without the body or any secret.

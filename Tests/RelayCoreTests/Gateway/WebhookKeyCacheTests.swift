@@ -77,3 +77,19 @@ import Testing
         #expect(cache.lookup(.init(provider: "p", kid: "z"), nowMs: t0 + 1) == .unavailable(retryAfterMs: 999))
     }
 }
+
+@Suite struct WebhookKeyCacheNotFoundTests {
+    @Test func aKidUnknownTo8x8IsRefusedUntilTheBackoffEnds() {
+        var cache = WebhookKeyCache()
+        let ref = WebhookKeyCache.KeyRef(provider: "p", kid: "made-up")
+        #expect(cache.lookup(ref, nowMs: t0) == .fetch)
+        #expect(cache.fetchFailed(ref, nowMs: t0, notFound: true) == 1_000)
+        #expect(cache.lookup(ref, nowMs: t0 + 500) == .unknown)
+        #expect(cache.lookup(ref, nowMs: t0 + 1_000) == .fetch)  // asked again later: keys do appear (rotation)
+    }
+
+    @Test func unknownKeyIsABadSignature() {
+        let refusal = WebhookRefusal.unknownKey(kid: "k")
+        #expect((refusal.status, refusal.code, refusal.result) == (401, "bad_signature", .badSignature))
+    }
+}
