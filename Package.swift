@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "RelayCore", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto", "CopilotAnalyzers", "RelayStore"]),
 
         // A stand-in for 8x8's Chat Gateway v1 + agent console, kept apart from the relay on purpose.
-        .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel"]),
+        .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto"]),
 
         // The imperative shell: one libwebsockets service loop executing core effects.
         .target(name: "RelayShell", dependencies: [
@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers", "RelayStore"]),
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
-        .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
+        .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel", "RelayCrypto"]),
+        .testTarget(name: "RelayCryptoTests", dependencies: ["RelayCrypto", "RelayJSON"]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
     ],
     swiftLanguageModes: [.v6]

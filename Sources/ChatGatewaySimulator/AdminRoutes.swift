@@ -32,10 +32,14 @@ extension ChatGatewaySimulator {
     /// Largest accepted fault count, so a typo cannot make a fault effectively permanent by overflow.
     static let maxFaultCount = 1_000_000
 
-    /// Dispatches `{prefix}/admin/faults` and `{prefix}/admin/stats`.
+    /// Dispatches `{prefix}/admin/faults`, `{prefix}/admin/stats` and `{prefix}/admin/keys/{kid}`.
     mutating func admin(_ request: HTTPRequest, _ segments: [String]) throws(Problem) -> HTTPResponse {
         let method = request.method
         let path = "/admin/" + segments.joined(separator: "/")
+        if segments.count == 2, segments[0] == "keys" {
+            guard method == "PUT" else { throw Problem.methodNotAllowed(method, path) }
+            return try registerKey(segments[1], try jsonObjectBody(request.body))
+        }
         switch (segments, method) {
         case (["faults"], "POST"):
             faults.append(try Self.parseFault(try jsonObjectBody(request.body)))
@@ -55,6 +59,18 @@ extension ChatGatewaySimulator {
         default:
             throw Problem.noRoute(method, path)
         }
+    }
+
+    /// `PUT /admin/keys/{kid}` with a public JWK: tests that post webhooks
+    /// themselves sign with their own key, and the relay fetches it from here
+    /// as it would from 8x8. Only public RSA members are kept.
+    mutating func registerKey(_ kid: String, _ jwk: [String: JSONValue]) throws(Problem) -> HTTPResponse {
+        guard jwk["kty"] == "RSA", let n = jwk["n"]?.stringValue, let e = jwk["e"]?.stringValue else {
+            throw Problem.invalid([ProblemDetail(code: "INVALID_VALUE", message: "body must be a public RSA JWK (kty, n, e)")])
+        }
+        guard extraKeys.count < 100 || extraKeys[kid] != nil else { throw Problem.conflict("at most 100 test keys") }
+        extraKeys[kid] = ["kty": "RSA", "kid": .string(kid), "n": .string(n), "e": .string(e), "alg": "RS256", "use": "sig"]
+        return .noContent()
     }
 
     /// Validates `{"status":500,"count":1,"match":"POST /conversations"}` (count and match optional).

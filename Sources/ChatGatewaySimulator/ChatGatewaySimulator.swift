@@ -30,10 +30,15 @@ public struct ChatGatewaySimulator: Sendable {
     var ids = IdentifierFactory()
     var faults: [FaultRule] = []
     var stats = SimulatorStats()
+    /// Signs every webhook like 8x8 (nil: unsigned, for tests of other things).
+    let signer: (any WebhookSigner)?
+    /// Public keys registered by tests (`PUT /admin/keys/{kid}`), served like the signer's own.
+    var extraKeys: [String: JSONValue] = [:]
 
     /// Creates an empty simulator (no conversations, nothing in flight).
-    public init(settings: SimulatorSettings) {
+    public init(settings: SimulatorSettings, signer: (any WebhookSigner)? = nil) {
         self.settings = settings
+        self.signer = signer
     }
 
     /// Answers any HTTP request whose path starts with `settings.pathPrefix`:

@@ -94,10 +94,16 @@ extension ChatGatewaySimulator {
         case .readReceipt(let id): return try readReceipt(id, request, nowMs: nowMs, effects: &effects)
         case .participants(let id): return .json(200, try existing(id).participantsJSON, contentType: Self.hal)
         case .participantUser(let id): return try removeUser(id, request, nowMs: nowMs, effects: &effects)
-        case .jwk(let kid):
-            throw Problem(404, code: "KEY_NOT_FOUND", message: "no public key '\(kid)': the simulator does not sign webhooks")
+        case .jwk(let kid): return try publicKey(kid)
         case .unknown: throw Problem.noRoute(method, path)
         }
+    }
+
+    /// `GET /jwk/{kid}/public`: the signer's public key, or one a test registered.
+    private func publicKey(_ kid: String) throws(Problem) -> HTTPResponse {
+        if let signer, signer.kid == kid { return .json(200, signer.publicJWK) }
+        if let jwk = extraKeys[kid] { return .json(200, jwk) }
+        throw Problem(404, code: "KEY_NOT_FOUND", message: "no public key '\(kid)'")
     }
 
     /// Content type of successful Chat Gateway answers.

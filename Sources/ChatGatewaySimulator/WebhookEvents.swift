@@ -57,23 +57,23 @@ enum WebhookPayload {
         return ["name": "typing", "value": ["users": .array(users)]]
     }
 
-    /// The POST the host makes for one attempt. Headers follow 8x8's webhook
-    /// authenticity headers (without a signature: the simulator has no key).
-    static func request(for attempt: WebhookAttempt, settings: SimulatorSettings, nowMs: Int64) -> OutboundRequest {
-        OutboundRequest(
-            method: "POST",
-            url: settings.webhookURL,
-            headers: [
-                "content-type": "application/json",
-                "x-8x8-tenant-id": settings.tenantId,
-                "x-8x8-customer-id": settings.customerId,
-                "x-8x8-event-id": attempt.event.eventId,
-                "x-8x8-transmission-time": String(nowMs),
-                "x-8x8-retry": String(attempt.retry),
-            ],
-            body: attempt.event.body,
-            timeoutMs: settings.webhookTimeoutMs
-        )
+    /// The POST the host makes for one attempt, with 8x8's webhook
+    /// authenticity headers; signed when the simulator has a signer.
+    static func request(for attempt: WebhookAttempt, settings: SimulatorSettings, signer: (any WebhookSigner)?,
+                        nowMs: Int64) -> OutboundRequest {
+        var headers = [
+            "content-type": "application/json",
+            "x-8x8-tenant-id": settings.tenantId,
+            "x-8x8-customer-id": settings.customerId,
+            "x-8x8-event-id": attempt.event.eventId,
+            "x-8x8-transmission-time": String(nowMs),
+            "x-8x8-retry": String(attempt.retry),
+        ]
+        if let signer {
+            headers["x-8x8-signature"] = WebhookSignatureHeader.make(signer: signer, body: attempt.event.body, headers: headers)
+        }
+        return OutboundRequest(method: "POST", url: settings.webhookURL, headers: headers, body: attempt.event.body,
+                               timeoutMs: settings.webhookTimeoutMs)
     }
 }
 
@@ -92,7 +92,7 @@ extension ChatGatewaySimulator {
     mutating func deliver(_ attempt: WebhookAttempt, nowMs: Int64) -> SimulatorEffect {
         stats.webhookAttempts += 1
         return .deliverWebhook(deliveryId: attempt.deliveryId,
-                               WebhookPayload.request(for: attempt, settings: settings, nowMs: nowMs))
+                               WebhookPayload.request(for: attempt, settings: settings, signer: signer, nowMs: nowMs))
     }
 
     /// Handles the host's report on an attempt: next event, retry timer, or give-up.

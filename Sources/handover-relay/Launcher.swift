@@ -43,6 +43,7 @@ struct Launcher {
         let logger = makeLogger(level: settings.logLevel)
         let simulatorMode = forceSimulator || settings.usesSimulator
         if simulatorMode { configureSimulator(&settings) }
+        for warning in settings.webhookSignatureWarnings { logger.critical("\(warning)") }
         guard FileManager.default.fileExists(atPath: settings.webRoot + "/index.html") else {
             throw StartupError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
         }
@@ -146,7 +147,8 @@ struct Launcher {
 
     private func simulatorSettings(_ settings: RelaySettings) -> SimulatorSettings {
         SimulatorSettings(apiKey: Self.simulatorAPIKey, tenant: Self.simulatorTenant, pathPrefix: "/sim",
-                          webhookURL: Self.loopbackURL(settings, path: "/webhooks/8x8"), channels: ["demo-channel"])
+                          webhookURL: Self.loopbackURL(settings, path: "/webhooks/8x8"), channels: ["demo-channel"],
+                          tenantId: Self.simulatorTenant)
     }
 
     /// The relay's own port seen from this machine, for the embedded simulator

@@ -70,6 +70,9 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("allowed-origins"), help: "Comma-separated page origins allowed to open the chat and copilot WebSockets (default: any).")
     var allowedOrigins: String?
 
+    @Option(name: .customLong("8x8-webhook-signatures"), help: "Webhook signature check: required (default) or off (local simulators only).")
+    var webhookSignatures: String?
+
     /// Flag values by option name, for ``RelaySettings/load(file:overrides:)``.
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
@@ -77,7 +80,7 @@ struct RelayOptions: ParsableArguments {
             ("knowledge-base", knowledgeBase), ("store", store), ("log-level", logLevel),
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
-            ("8x8-queue-id", queueID), ("8x8-properties", properties),
+            ("8x8-queue-id", queueID), ("8x8-properties", properties), ("8x8-webhook-signatures", webhookSignatures),
             ("tls-cert", tlsCert), ("tls-key", tlsKey), ("tls-ca-bundle", tlsCABundle), ("allowed-origins", allowedOrigins),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })

@@ -39,7 +39,7 @@ struct Simulator: ParsableCommand {
         let logger = Logger(label: "handover-relay-simulator")
         let loop = ServiceLoop(options: .init(port: port, bindAddress: bind), logger: logger)
         let settings = SimulatorSettings(apiKey: Launcher.simulatorAPIKey, tenant: Launcher.simulatorTenant, pathPrefix: "/sim",
-                                         webhookURL: HTTPURL(webhookURL)!, channels: ["demo-channel"])
+                                         webhookURL: HTTPURL(webhookURL)!, channels: ["demo-channel"], tenantId: Launcher.simulatorTenant)
         let simulator = SimulatorHost(loop: loop, settings: settings)
         loop.addEndpoint(simulator)
         loop.addHTTPHandler(simulator)

@@ -18,7 +18,8 @@ final class SimulatorHost: HTTPHandler, WebSocketEndpoint {
         self.loop = loop
         self.prefix = settings.pathPrefix
         self.path = settings.pathPrefix + "/ws/console"
-        self.simulator = ChatGatewaySimulator(settings: settings)
+        // Its own RSA key, made now: it signs every webhook and is served at /jwk/{kid}/public.
+        self.simulator = ChatGatewaySimulator(settings: settings, signer: RSAWebhookSigner())
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse? {

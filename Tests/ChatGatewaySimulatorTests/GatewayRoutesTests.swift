@@ -61,7 +61,7 @@ import Testing
         #expect(h.gw("POST", "/conversations", json: createBody(channel: "nope")).status == 400)
     }
 
-    @Test func jwkIsNotAvailable() {
+    @Test func unknownKeyIs404() {
         var h = Harness()
         #expect(h.gw("GET", "/jwk/key-1/public").status == 404)
     }

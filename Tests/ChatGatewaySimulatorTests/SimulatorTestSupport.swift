@@ -40,8 +40,8 @@ struct Harness {
     /// Scheduled timers, in order.
     var scheduled: [(id: Int, afterMs: Int)] = []
 
-    init(settings: SimulatorSettings = makeSettings()) {
-        sim = ChatGatewaySimulator(settings: settings)
+    init(settings: SimulatorSettings = makeSettings(), signer: (any WebhookSigner)? = nil) {
+        sim = ChatGatewaySimulator(settings: settings, signer: signer)
     }
 
     mutating func absorb(_ effects: [SimulatorEffect]) {

@@ -26,6 +26,7 @@ if SUPPORT not in sys.path:
 # The relay process (shared with Tests/browser); re-exported for the test modules.
 from relayproc import (REPO_ROOT, RELAY_BIN, START_TIMEOUT, STOP_TIMEOUT, TOKEN_TIMEOUT,  # noqa: E402,F401
                        WEB_ROOT, RelayProcess, free_port, spawn)
+from webhook_signing import SigningKey, shared_key  # noqa: E402
 
 HTTP_TIMEOUT = 5.0
 
@@ -97,6 +98,29 @@ class Relay(RelayProcess):
 
     def post(self, path: str, body: Any = None, **kw) -> HTTPResult:
         return self.request("POST", path, body, **kw)
+
+    # -- 8x8 webhooks, signed like 8x8 (Tests/support/webhook_signing.py) --------
+
+    @property
+    def webhook_tenant(self) -> str:
+        """The x-8x8-tenant-id the relay's provider expects."""
+        if "--8x8-tenant" in self.args:
+            return self.args[self.args.index("--8x8-tenant") + 1]
+        return "demo-tenant" if self.args[:1] == ["demo"] else "test-tenant"
+
+    def post_webhook(self, event: Any, event_id: str, raw: Optional[bytes] = None, key: Optional[SigningKey] = None,
+                     **sign) -> HTTPResult:
+        """POSTs /webhooks/8x8 as 8x8 would: signed with `key` (the session's test key by default). With the
+        embedded simulator the key is first registered there (idempotent; a restarted simulator forgets it),
+        so the relay can fetch it like 8x8's."""
+        body = raw if raw is not None else json.dumps(event).encode()
+        key = key or shared_key()
+        if self.args[:1] == ["demo"]:
+            r = self.request("PUT", f"/sim/admin/keys/{key.kid}", key.jwk)
+            assert r.status == 204, r
+        sign.setdefault("tenant", self.webhook_tenant)
+        headers = {"content-type": "application/json", **key.headers(body, event_id, **sign)}
+        return self.request("POST", "/webhooks/8x8", raw=body, headers=headers)
 
     def healthy(self) -> bool:
         r = self.get("/healthz")
@@ -287,6 +311,8 @@ class Fake8x8(RecordingServer):
         super().__init__()
         self.responses: dict[str, list[tuple[int, Any]]] = {}
         self.conversation_id = "conv-fake-1"
+        # Webhook signing keys served at GET /chat-gateway/v1/jwk/{kid}/public, like 8x8's.
+        self.keys: dict[str, SigningKey] = {shared_key().kid: shared_key()}
 
     def answer(self, record: dict) -> tuple[int, Any]:
         method, path = record["method"], record["path"]
@@ -294,6 +320,9 @@ class Fake8x8(RecordingServer):
             m, _, prefix = key.partition(" ")
             if m == method and path.startswith(prefix) and queue:
                 return queue.pop(0)
+        if method == "GET" and path.startswith("/chat-gateway/v1/jwk/") and path.endswith("/public"):
+            key = self.keys.get(path.split("/")[-2])
+            return (200, key.jwk) if key else (404, {"message": "no such key"})
         if method == "POST" and path.endswith("/chat-gateway/v1/conversations"):
             return 202, {"conversationId": self.conversation_id, "createdAt": "2026-01-01T00:00:00Z"}
         if method == "POST" and path.endswith("/messages"):

@@ -178,8 +178,8 @@ def test_cancel_while_the_create_call_is_in_flight(start_relay, fake_8x8):
             await poll_until(lambda: fake_8x8.calls("PATCH", f"/conversations/{fake_8x8.conversation_id}/participants/user"),
                              bool, "the user to be removed from the late conversation")
             # A late QUEUED for it changes nothing.
-            r = relay.post("/webhooks/8x8", {"eventType": "QUEUED", "conversationId": fake_8x8.conversation_id,
-                                              "data": {"queueId": "queue-1"}}, headers={"x-8x8-event-id": "late-q"})
+            r = relay.post_webhook({"eventType": "QUEUED", "conversationId": fake_8x8.conversation_id,
+                                    "data": {"queueId": "queue-1"}}, "late-q")
             assert r.status == 200
             await c.send({"type": "message", "id": "next", "text": "hi"})
             assert await c.recv() == {"type": "ack", "id": "next", "seq": cancelled["seq"] + 2}

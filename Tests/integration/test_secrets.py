@@ -16,7 +16,7 @@ _event_ids = itertools.count(1)
 
 def send_webhook(relay, cid: str, event_type: str, data: dict) -> dict:
     body = {"eventType": event_type, "conversationId": cid, "timestamp": 1, "data": data}
-    r = relay.request("POST", "/webhooks/8x8", body, headers={"x-8x8-event-id": f"evt-{next(_event_ids)}"})
+    r = relay.post_webhook(body, f"evt-{next(_event_ids)}")
     assert r.status == 200, r
     return r.json()
 

@@ -40,8 +40,10 @@ extension RelaySettings {
                 ?? existing?.baseURL ?? HTTPURL("https://api.8x8.com")!
             let tenant = o["8x8-tenant"].flatMap { $0.isEmpty ? nil : $0 } ?? existing?.tenant
             core.providers["default"] = GatewayProvider(name: "default", baseURL: base, apiKey: key, tenant: tenant,
-                                                        timeoutMs: existing?.timeoutMs ?? 10_000)
+                                                        timeoutMs: existing?.timeoutMs ?? 10_000,
+                                                        webhookSignatures: existing?.webhookSignatures ?? WebhookSignaturePolicy())
         }
+        try applyWebhookSignaturesOverride(o)
         let handoverKeys = ["8x8-channel-id", "8x8-queue-id", "8x8-properties"]
         if handoverKeys.contains(where: { o[$0] != nil }) {
             let existing = core.handovers["default"]

@@ -41,6 +41,7 @@ public struct RelaySettings: Equatable, Sendable {
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
         "knowledge-base", "store", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
+        "8x8-webhook-signatures",
     ]
 
     /// `8x8-base-url` → `RELAY_8X8_BASE_URL`.
@@ -123,11 +124,12 @@ public struct RelaySettings: Equatable, Sendable {
 
     static func provider(name: String, json: JSONValue) throws(ConfigError) -> GatewayProvider {
         let r = ConfigReader(json: json, path: "providers.\(name).")
-        try r.reject(unknownKeysBesides: ["baseUrl", "apiKey", "tenant", "timeoutMs"])
+        try r.reject(unknownKeysBesides: Set(["baseUrl", "apiKey", "tenant", "timeoutMs"]).union(webhookSignatureKeys))
         guard let key = try r.nonEmptyString("apiKey") else { throw ConfigError(key: r.key("apiKey"), problem: "is required") }
         let base = try r.string("baseUrl") ?? "https://api.8x8.com"
         return GatewayProvider(name: name, baseURL: try url(base, key: r.key("baseUrl")), apiKey: key,
-                               tenant: try r.nonEmptyString("tenant"), timeoutMs: try r.int("timeoutMs", in: 100...120_000) ?? 10_000)
+                               tenant: try r.nonEmptyString("tenant"), timeoutMs: try r.int("timeoutMs", in: 100...120_000) ?? 10_000,
+                               webhookSignatures: try webhookSignatures(r))
     }
 
     static func handover(name: String, json: JSONValue) throws(ConfigError) -> HandoverSettings {

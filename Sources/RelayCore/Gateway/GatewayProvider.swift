@@ -12,13 +12,17 @@ public struct GatewayProvider: Equatable, Sendable {
     public var tenant: String?
     /// Per-call deadline.
     public var timeoutMs: Int
+    /// How this provider's webhooks are authenticated (signed by default).
+    public var webhookSignatures: WebhookSignaturePolicy
 
-    public init(name: String, baseURL: HTTPURL, apiKey: String, tenant: String? = nil, timeoutMs: Int = 10_000) {
+    public init(name: String, baseURL: HTTPURL, apiKey: String, tenant: String? = nil, timeoutMs: Int = 10_000,
+                webhookSignatures: WebhookSignaturePolicy = WebhookSignaturePolicy()) {
         self.name = name
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.tenant = tenant
         self.timeoutMs = timeoutMs
+        self.webhookSignatures = webhookSignatures
     }
 }
 

@@ -34,7 +34,10 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
             return 0
         }
         // Without a body there is nothing more to wait for.
-        if declared == 0 { loop.dispatch(transaction) }
+        if declared == 0 {
+            transaction.bodyComplete = true
+            loop.dispatch(transaction)
+        }
         return 0
 
     case LWS_CALLBACK_HTTP_BODY:
@@ -48,7 +51,9 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
         return 0
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        // A refused (413) transaction answered in full is forgotten already: close now.
         guard let user, let transaction = loop.transactions[user.load(as: UInt64.self)] else { return -1 }
+        transaction.bodyComplete = true
         if !transaction.closeAfterResponse { loop.dispatch(transaction) }
         return 0
 

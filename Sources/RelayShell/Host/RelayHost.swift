@@ -28,6 +28,8 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var webhookFeeds: [WebhookFeed] = []
     /// 8x8 webhook answers waiting for the commit of what they acknowledge.
     var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
+    /// 8x8 webhook signatures: keys, parked webhooks, counts.
+    private(set) lazy var webhookVerification = WebhookVerification(loop: loop, logger: logger)
 
     /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
     public init(loop: ServiceLoop, engine: RelayEngine, store: any EventStore, stream: StreamHub, retention: RetentionSettings,
@@ -70,6 +72,14 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// otherwise lose it); the webhooks of one service turn share that commit.
     public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
         guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
+        let sessionProvider = WebhookAuthenticator.conversationID(of: request).flatMap { engine.providerName(forConversation: $0) }
+        let provider = WebhookAuthenticator.provider(for: request, sessionProvider: sessionProvider, config: engine.config)
+        webhookVerification.admit(request, provider: provider, respond: respond) { [unowned self] in self.acceptWebhook($0, respond: $1) }
+        return true
+    }
+
+    /// An authentic webhook: the engine applies it.
+    private func acceptWebhook(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
         let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
         execute(effects)
         if hasUncommittedWork {
@@ -77,7 +87,6 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
         } else {
             respond(response)
         }
-        return true
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse? {

@@ -16,9 +16,11 @@ final class HTTPTransaction {
     /// The whole response is written: the transaction can be forgotten.
     var completed = false
     var bodyOffset = 0
-    /// Answered before its body was read (413): the unread rest of the body
-    /// would be taken for the next request, so the connection ends here.
+    /// Answered before its body was read (413): the rest of the body is read and
+    /// dropped, then the connection ends (what follows is not a next request).
     var closeAfterResponse = false
+    /// The whole request body has arrived (or there was none).
+    var bodyComplete = false
 
     init(id: UInt64, wsi: OpaquePointer, method: String, path: String, query: [String: String], headers: [String: String]) {
         self.id = id
@@ -178,7 +180,9 @@ extension ServiceLoop {
             }
         }
         transaction.completed = true
-        if transaction.closeAfterResponse { return -1 }
+        // Closing while the client still sends its body would reset the connection
+        // before it reads the answer; the end of the body closes it instead.
+        if transaction.closeAfterResponse { return transaction.bodyComplete ? -1 : 0 }
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 }

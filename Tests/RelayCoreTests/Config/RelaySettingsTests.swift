@@ -78,7 +78,7 @@ import Testing
         (["logLevel": "loud"], "logLevel", "must be one of trace, debug, info, notice, warning, error, critical, got \"loud\""),
         (["providers": ["p": ["baseUrl": "https://x"]]], "providers.p.apiKey", "is required"),
         (["providers": ["p": ["apiKey": "k", "baseUrl": "ftp://x"]]], "providers.p.baseUrl", "must be an http:// or https:// URL, got \"ftp://x\""),
-        (["providers": ["p": ["apiKey": "k", "region": "eu"]]], "providers.p.region", "is not a known setting (known: apiKey, baseUrl, tenant, timeoutMs)"),
+        (["providers": ["p": ["apiKey": "k", "region": "eu"]]], "providers.p.region", "is not a known setting (known: apiKey, baseUrl, tenant, timeoutMs, webhookMaxAgeSeconds, webhookSignatures)"),
         (["providers": ["p": ["apiKey": "k", "timeoutMs": 5]]], "providers.p.timeoutMs", "must be between 100 and 120000, got 5"),
         (["handovers": ["h": ["queueId": "q"]]], "handovers.h.channelId", "is required"),
         (["handovers": ["h": ["channelId": "c"]]], "handovers.h.queueId", "is required"),
