@@ -51,6 +51,7 @@ struct Launcher {
         var loopOptions = ServiceLoop.Options(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits)
         loopOptions.tls = settings.tls
         loopOptions.originPolicy = settings.originPolicy
+        loopOptions.shutdownGraceMs = settings.shutdownGraceMs
         let loop = ServiceLoop(options: loopOptions, logger: logger)
         let info: JSONValue = [
             "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),

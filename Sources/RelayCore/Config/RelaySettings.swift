@@ -15,6 +15,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var copilotRulesPath: String?
     /// True when a token secret was configured (otherwise one is generated and kept in `dataDir`).
     public var hasConfiguredSecret = false
+    /// On SIGTERM: how long to wait for clients to leave and outbound calls to finish.
+    public var shutdownGraceMs = 10_000
     /// What one client may ask of the relay: sizes, rates, connections, timeouts.
     public var limits = ConnectionLimits()
     public var logLevel = "info"
@@ -65,7 +67,7 @@ public struct RelaySettings: Equatable, Sendable {
 
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
-        "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream",
+        "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream", "shutdownGraceSeconds",
         "tls", "allowedOrigins",
     ]
 
@@ -81,6 +83,7 @@ public struct RelaySettings: Equatable, Sendable {
         logLevel = try r.string("logLevel") ?? logLevel
         // Kept at the top level for configs written before `limits.maxMessageBytes`.
         limits.maxMessageBytes = try r.int("maxMessageBytes", in: 1024...(16 << 20)) ?? limits.maxMessageBytes
+        if let grace = try r.int("shutdownGraceSeconds", in: 0...3600) { shutdownGraceMs = grace * 1000 }
         for (name, value) in try r.object("providers") ?? [:] {
             core.providers[name] = try Self.provider(name: name, json: value)
         }

@@ -8,6 +8,9 @@ func httpServerCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
                         _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
     guard let loop = ServiceLoop.from(wsi), let wsi else { return lws_callback_http_dummy(wsi, reason, user, input, length) }
     switch reason {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return loop.admitsNetworkConnections() ? 0 : -1
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         // A WebSocket upgrade that named no subprotocol (or none we serve) lands here.
         return refuseUpgrade(wsi, "a WebSocket subprotocol is required: handover.chat.v1 at /ws/chat")

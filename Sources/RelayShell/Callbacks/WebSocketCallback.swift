@@ -15,6 +15,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         guard path == endpoint.path else {
             return refuseUpgrade(wsi, "subprotocol \(endpoint.subprotocol) is served at \(endpoint.path) only")
         }
+        if loop.draining { return refuseUpgrade(wsi, "relay restarting; reconnect shortly", status: "503 Service Unavailable") }
         if endpoint.checksOrigin, case .refuse(let why) = loop.options.originPolicy.decide(origin: loop.header(wsi, token: WSI_TOKEN_ORIGIN)) {
             return refuseUpgrade(wsi, why, status: "403 Forbidden")
         }

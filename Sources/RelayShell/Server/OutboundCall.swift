@@ -88,7 +88,11 @@ extension ServiceLoop {
         // Deliver on the next loop turn, not inside lws's callback: a follow-up
         // call made from the completion can then reuse this (by then idle)
         // keep-alive connection instead of opening a new one.
-        schedule(afterMs: 0) { call.completion(result) }
+        undeliveredResults += 1
+        schedule(afterMs: 0) { [unowned self] in
+            self.undeliveredResults -= 1
+            call.completion(result)
+        }
     }
 
     func outboundCall(for wsi: OpaquePointer) -> OutboundCall? {

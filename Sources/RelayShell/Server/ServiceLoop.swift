@@ -23,6 +23,8 @@ public final class ServiceLoop {
         public var tls = TLSSettings()
         /// Which page origins may open WebSocket endpoints that check it (see ``WebSocketEndpoint/checksOrigin``).
         public var originPolicy = OriginPolicy()
+        /// How long a shutdown waits for clients to leave and outbound calls to finish.
+        public var shutdownGraceMs = 10_000
 
         public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 8) {
             self.port = port
@@ -40,6 +42,8 @@ public final class ServiceLoop {
     var webSockets: [UInt64: WebSocketConnection] = [:]
     var transactions: [UInt64: HTTPTransaction] = [:]
     var calls: [UInt64: OutboundCall] = [:]
+    /// Finished calls whose completion waits for the next turn (see ``finish(_:_:)``).
+    var undeliveredResults = 0
     var lanes = OutboundLanes()
     /// Open WebSockets per client address, against `limits.maxConnectionsPerAddress`.
     var addressQuota: AddressQuota
@@ -57,6 +61,8 @@ public final class ServiceLoop {
     private var wakeupDeadline: UInt64?
     /// Run after each service turn (every batch of socket events and timers).
     private var turnEndHooks: [() -> Void] = []
+    /// Shutting down: no new connections (see ``drain(graceMs:)``).
+    var draining = false
     /// Set from any thread (signal handler) by ``stop()``.
     nonisolated(unsafe) private var stopRequested = false
 
@@ -85,7 +91,7 @@ public final class ServiceLoop {
     /// relay commits a turn's changes in one transaction (group commit).
     public func onTurnEnd(_ hook: @escaping () -> Void) { turnEndHooks.append(hook) }
 
-    private func endTurn() { for hook in turnEndHooks { hook() } }
+    func endTurn() { for hook in turnEndHooks { hook() } }
     public func addEndpoint(_ endpoint: WebSocketEndpoint) { endpoints[endpoint.subprotocol] = endpoint }
 
     func newID() -> UInt64 {
@@ -151,29 +157,13 @@ public final class ServiceLoop {
         public var description: String { message }
     }
 
-    /// Serves until ``stop()``.
+    /// Serves until ``stop()``, then drains (see ``drain(graceMs:)``).
     public func run() {
         while !stopRequested {
             if lws_service(context, 0) < 0 { return }
             endTurn()
         }
-        drainWebSockets(deadlineMs: 2_000)
-        endTurn()
-    }
-
-    /// On shutdown, tells every WebSocket client to reconnect (close 1001,
-    /// "going away") and keeps serving until they are closed or the deadline
-    /// passes, so clients see a clean close instead of a reset.
-    private func drainWebSockets(deadlineMs: UInt64) {
-        guard !webSockets.isEmpty else { return }
-        logger.notice("closing WebSocket connections", metadata: ["count": "\(webSockets.count)"])
-        for ws in webSockets.values { close(ws.id, code: CloseCode.goingAway, reason: "relay restarting; reconnect and resume") }
-        let deadline = LoopClock.monotonicMs() + deadlineMs
-        schedule(afterMs: Int(deadlineMs)) {}  // bounds the wait below even if no socket event arrives
-        while !webSockets.isEmpty, LoopClock.monotonicMs() < deadline {
-            if lws_service(context, 0) < 0 { return }
-            endTurn()
-        }
+        drain(graceMs: options.shutdownGraceMs)
     }
 
     /// Ends ``run()``. Safe from any thread or a signal handler: it only sets a
