@@ -218,7 +218,7 @@ def pytest_runtest_makereport(item, call):
 class RecordingServer:
     """A threaded HTTP server on 127.0.0.1 that records every request and answers via `answer()`."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.gates: dict[str, list[threading.Event]] = {}
         self.lock = threading.Lock()
@@ -239,6 +239,7 @@ class RecordingServer:
                     gate.wait(HTTP_TIMEOUT)  # bounded: a forgotten gate cannot hang the relay's call forever
                 with fake.lock:
                     status, payload = fake.answer(record)
+                    record["status"] = status  # absent while held: what the relay may have given up on
                 if isinstance(payload, bytes):
                     data, ctype = payload, "text/html"  # raw (garbage) answers
                 else:
@@ -257,7 +258,7 @@ class RecordingServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -307,8 +308,8 @@ class Fake8x8(RecordingServer):
     in order before the default answers.
     """
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, port: int = 0):
+        super().__init__(port)
         self.responses: dict[str, list[tuple[int, Any]]] = {}
         self.conversation_id = "conv-fake-1"
         # Webhook signing keys served at GET /chat-gateway/v1/jwk/{kid}/public, like 8x8's.

@@ -182,9 +182,8 @@ extension RelayEngine {
         if result.isSuccess {
             sessions[sid]!.outbox.finishHead()
             if case .createConversation(_, _, let generation) = op {
-                guard let conversation = result.jsonBody?["conversationId"]?.stringValue else {
-                    return giveUp(sid, op: op, reason: "8x8 accepted the conversation but returned no conversationId", now: now)
-                }
+                // `checked(_:answering:)` turned an answer without one into a transport error.
+                let conversation = result.jsonBody!["conversationId"]!.stringValue!
                 context["conversation"] = conversation
                 let handover = sessions[sid]!.handover!
                 guard generation == sessions[sid]!.handoverGeneration else {
@@ -215,6 +214,17 @@ extension RelayEngine {
         }
         sessions[sid]!.outbox.finishHead()
         return giveUp(sid, op: op, reason: reason, userReason: Self.summarize(result), now: now)
+    }
+
+    /// A create answered 2xx without a `conversationId` was not answered by
+    /// 8x8's API (a proxy's error page with the wrong status, a cut body):
+    /// 8x8 most likely never saw it, so it is retried like an unreachable 8x8
+    /// instead of failing the handover.
+    static func checked(_ result: OutboundResult, answering op: GatewayOperation?) -> OutboundResult {
+        guard case .createConversation = op, case .response(let status, let body) = result, result.isSuccess,
+              result.jsonBody?["conversationId"]?.stringValue == nil else { return result }
+        let excerpt = String(decoding: body.prefix(80), as: UTF8.self)
+        return .transportError("8x8 answered \(status) without a conversationId: \(excerpt.debugDescription)")
     }
 
     /// A call failed for good. Losing a create or a message ends the handover

@@ -246,6 +246,7 @@ public struct RelayEngine: Sendable {
     public mutating func callCompleted(_ call: CallID, result: OutboundResult, now: Int64) -> [RelayEffect] {
         switch takeCall(call) {
         case .gateway(let sid, let provider):
+            let result = Self.checked(result, answering: sessions[sid]?.outbox.inFlight == call ? sessions[sid]?.outbox.head : nil)
             return recordProviderHealth(provider, call: call, result: result, now: now)
                 + gatewayCallCompleted(sid, call: call, result: result, now: now)
         case .bot(let sid): return botCallCompleted(sid, result: result, now: now)

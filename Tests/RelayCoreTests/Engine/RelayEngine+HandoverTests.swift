@@ -609,12 +609,18 @@ import Testing
         #expect(detail == "8x8 answered 400: " + String(repeating: "x", count: 200))
     }
 
-    @Test func acceptedWithoutConversationIDFails() {
-        var h = EngineHarness()
+    @Test func anAnswerWithoutConversationIDIsRetriedLikeAnUnreachable8x8() throws {
+        var h = EngineHarness(config: testConfig(retry: RetryPolicy(maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100)))
         let c1 = h.connect(1)
         let create = h.requestAgent(c1)
-        _ = h.complete(create, status: 202, body: ["createdAt": "now"])
-        #expect(h.s1.handover?.state == .failed(reason: "8x8 accepted the conversation but returned no conversationId"))
+        let garbled = h.complete(create, .response(status: 200, body: Array("<html>gateway</html>".utf8)))
+        #expect(garbled.logs.contains { $0.message.contains("8x8 answered 200 without a conversationId: \"<html>gateway</html>\"") })
+        let (timer, delay) = try #require(garbled.schedules.first)
+        #expect(h.s1.handover?.state == .requested(queueID: "q"))
+        h.now += Int64(delay)
+        let retry = try #require(h.fire(timer).calls.first)
+        _ = h.complete(retry.0, status: 202, body: ["createdAt": "now"])  // a JSON answer, still without the id: the last attempt
+        #expect(h.s1.handover?.state == .failed(reason: "the contact center is unreachable"))
     }
 
     @Test func losingAMessageFailsTheHandover() {

@@ -1,0 +1,121 @@
+"""8x8 misbehaving in every way the issue names — 500, 429, a timeout, connection refused, garbage — while
+a conversation is created and the user writes: the relay retries with backoff, the conversation completes
+once 8x8 recovers, and 8x8 gets every user message exactly once, in order."""
+
+import itertools
+import json
+
+import pytest
+
+from chatclient import ChatClient, run
+from conftest import Fake8x8, free_port, poll_until
+
+CREATE = "POST /chat-gateway/v1/conversations"
+MESSAGES = "POST /chat-gateway/v1/conversations/"  # …/{id}/messages (also typing, which this test never sends)
+# Garbage: an HTML page where JSON belongs. On the create call with a 200 (so only the missing
+# conversationId tells), on message calls with the 502 a proxy would give.
+GARBAGE = {CREATE: (200, b"<html><body>Bad Gateway</body></html>"),
+           MESSAGES: (502, b"<html><body>Bad Gateway</body></html>")}
+
+
+def relay_against(start_relay, base: str):
+    return start_relay("serve", "--8x8-base-url", base, "--8x8-api-key", "test-key", "--8x8-channel-id", "chan-1",
+                       "--8x8-queue-id", "queue-1", "--8x8-tenant", "test-tenant",
+                       config={"retry": {"maxAttempts": 8, "baseDelayMs": 50, "maxDelayMs": 200},
+                               "providers": {"default": {"baseUrl": base, "apiKey": "test-key", "tenant": "test-tenant",
+                                                         "timeoutMs": 300}},
+                               "handovers": {"default": {"channelId": "chan-1", "queueId": "queue-1"}}})
+
+
+def inject(fake: Fake8x8, key: str, fault: str, times: int = 2):
+    """The next `times` answers to `key` are the fault (a timeout is an answer held past the relay's 300 ms)."""
+    if fault == "timeout":
+        for _ in range(times):
+            fake.hold(key)  # released when the fake closes; the relay has given up on it by then
+        return
+    answer = {"500": (500, {"message": "internal error"}), "429": (429, {"message": "slow down"})}.get(fault) or GARBAGE[key]
+    fake.responses.setdefault(key, []).extend([answer] * times)
+
+
+async def complete_a_conversation(relay, fake: Fake8x8):
+    """The user asks for an agent, the agent joins, both write, the agent leaves: returns the chat client."""
+    c = await ChatClient.connect(relay.ws_url)
+    await c.hello(user={"name": "Faulty"})
+    await c.message("I want an agent", id="ask")
+    await poll_until(lambda: fake.calls("POST", "/chat-gateway/v1/conversations"), bool, "the create call", timeout=20)
+    cid = fake.conversation_id
+
+    def webhook(kind: str, data: dict, eid: str):
+        r = relay.post_webhook({"eventType": kind, "conversationId": cid, "timestamp": 1, "data": data}, eid)
+        assert r.status == 200, r
+        return r.json()["status"]
+
+    # 8x8 only sends webhooks once the conversation exists; the relay registers it when the create succeeds.
+    ids = itertools.count(1)
+    await poll_until(lambda: webhook("QUEUED", {"queueId": "queue-1", "queueName": "Q"}, f"queued-{next(ids)}"),
+                     lambda status: status == "accepted", "the conversation to be created despite the faults", timeout=20)
+    webhook("MEMBERS_CHANGED", {"memberType": "agent", "change": "joined", "id": "agent-1"}, "joined")
+    await c.expect_event("handover", state="active", timeout=20)
+    return c, webhook
+
+
+@pytest.mark.parametrize("fault", ["500", "429", "timeout", "garbage"])
+def test_the_conversation_completes_once_8x8_recovers(start_relay, fault):
+    fake = Fake8x8().start()
+    try:
+        inject(fake, CREATE, fault)
+        relay = relay_against(start_relay, fake.base)
+
+        async def scenario():
+            c, webhook = await complete_a_conversation(relay, fake)
+            async with c:
+                inject(fake, MESSAGES, fault)
+                for i in range(1, 4):
+                    await c.message(f"message {i}", id=f"m{i}")
+                await poll_until(lambda: user_texts(fake), lambda texts: len(texts) >= 3, "three messages at 8x8", timeout=20)
+                webhook("MESSAGE", {"isEcho": False, "sender": {"id": "agent-1", "type": "agent"}, "text": "Solved!"}, "a1")
+                await c.expect_event("message", **{"from": "agent", "text": "Solved!"})
+                webhook("MEMBERS_CHANGED", {"memberType": "agent", "change": "left", "id": "agent-1"}, "left")
+                await c.expect_event("handover", state="ended")
+                back = await c.expect_event("message")
+                assert back["from"] == "bot", back
+            assert user_texts(fake) == ["message 1", "message 2", "message 3"]  # once each, in order
+            assert "retrying in" in relay.stderr()
+            assert not [f for f in c.frames if f.get("state") == "failed"], c.frames
+
+        run(scenario(), timeout=90)
+    finally:
+        fake.close()
+
+
+def test_8x8_refusing_connections_then_coming_back(start_relay):
+    port = free_port()  # nothing listens here yet: connections are refused
+    relay = relay_against(start_relay, f"http://127.0.0.1:{port}")
+
+    async def scenario():
+        c = await ChatClient.connect(relay.ws_url)
+        async with c:
+            await c.hello(user={"name": "Patient"})
+            await c.message("I want an agent", id="ask")
+            notice = await c.expect("message", predicate=lambda f: "seq" in f and f["from"] == "system", timeout=10)
+            assert "keep trying" in notice["text"], notice
+            fake = Fake8x8(port=port).start()  # 8x8 is back
+            try:
+                await poll_until(lambda: fake.calls("POST", "/chat-gateway/v1/conversations"), bool,
+                                 "the create call to reach 8x8 once it listens", timeout=20)
+                r = relay.post_webhook({"eventType": "QUEUED", "conversationId": fake.conversation_id, "timestamp": 1,
+                                        "data": {"queueId": "queue-1", "queueName": "Q"}}, "q1")
+                assert r.json()["status"] == "accepted", r
+                queued = await c.expect_event("handover", state="queued")
+                assert queued["queueId"] == "queue-1"
+                assert len(fake.calls("POST", "/chat-gateway/v1/conversations")) == 1
+            finally:
+                fake.close()
+
+    run(scenario(), timeout=60)
+
+
+def user_texts(fake: Fake8x8) -> list[str]:
+    """User messages 8x8 accepted (answered 2xx), in arrival order."""
+    return [json.loads(r["body"])["text"] for r in fake.calls("POST", "/messages")
+            if 200 <= r.get("status", 0) < 300 and json.loads(r["body"]).get("authorType") == "user"]
