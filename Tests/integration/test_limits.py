@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import struct
 
 import pytest
@@ -170,3 +171,53 @@ def test_a_peer_that_answers_pings_stays_connected_past_the_idle_timeout(start_r
                 assert json.loads(payload)["type"] == "welcome"
                 break
             assert opcode == 0x9, opcode  # a ping may still be on its way
+
+
+def test_a_stalled_reader_is_closed_with_1008_and_loses_nothing(start_relay):
+    """A second connection to the session stops reading (a frozen tab) while the first keeps chatting:
+    the relay queues at most maxQueuedBytesPerConnection for it, then closes it; it resumes with lastSeq."""
+    relay = start_relay("demo", config={"limits": {"messagesPerSecond": 0, "maxQueuedBytesPerConnection": 65536}})
+
+    async def scenario():
+        writer = await start_chat(relay, label="writer")
+        sid, token = writer.welcome["sessionId"], writer.welcome["resumeToken"]
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # small, so the relay's queue has to grow
+        stalled.settimeout(10)
+        stalled.connect(("127.0.0.1", relay.port))
+        stalled.sendall(upgrade_request(relay.port))
+        hello = {"type": "hello", "sessionId": sid, "resumeToken": token, "lastSeq": 1}
+        stalled.sendall(masked_frame(0x1, json.dumps(hello).encode()))
+        async with writer:
+            text = "x" * 3000
+            for i in range(3000):  # every message and bot reply is also queued for the stalled reader
+                await writer.message(text, id=f"w{i}")  # one at a time: the writer itself never falls behind
+                if "closing slow WebSocket reader" in relay.stderr():
+                    break
+            assert "closing slow WebSocket reader" in relay.stderr()
+        # The stalled reader finally reads: what the kernel held, then the close.
+        with stalled:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += stalled.recv(1)
+            assert head.startswith(b"HTTP/1.1 101"), head
+            while True:
+                opcode, payload = read_frame(stalled)
+                if opcode == 0x8:
+                    assert struct.unpack(">H", payload[:2])[0] == 1008 and b"too slow" in payload, payload
+                    break
+        # Nothing is lost: a resume from the start returns every event, contiguous.
+        again = await ChatClient.connect(relay.ws_url, label="again")
+        async with again:
+            welcome = await again.hello(sessionId=sid, resumeToken=token, lastSeq=0)
+            replay = [await again.recv() for _ in range(welcome["lastSeq"])]
+            assert [e["seq"] for e in replay] == list(range(1, welcome["lastSeq"] + 1))
+            assert len([e for e in replay if e.get("from") == "user"]) == i + 1
+
+    run(scenario(), timeout=120)
+
+
+def upgrade_request(port: int) -> bytes:
+    return ("GET /ws/chat HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: handover.chat.v1\r\n\r\n" % port).encode()

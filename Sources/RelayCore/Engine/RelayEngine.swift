@@ -12,7 +12,9 @@ public struct RelayEngine: Sendable {
     public internal(set) var sessions: [SessionID: Session] = [:]
     private var identifiers: any IdentifierSource
     /// Which session each chat connection is attached to (nil until `hello`).
-    private var connections: [ConnectionID: SessionID?] = [:]
+    var connections: [ConnectionID: SessionID?] = [:]
+    /// Chat connections still receiving their resume replay: the last seq queued for each.
+    var chatReplays: [ConnectionID: Int] = [:]
     /// Copilot watchers and the session each subscribed to (nil until `subscribe`).
     var copilotConnections: [ConnectionID: SessionID?] = [:]
     /// Per-session analyzer state for the copilot (incremental caches).
@@ -59,6 +61,7 @@ public struct RelayEngine: Sendable {
     }
 
     public mutating func chatDisconnected(_ connection: ConnectionID) {
+        chatReplays.removeValue(forKey: connection)
         if case .some(.some(let sid)) = connections.removeValue(forKey: connection) {
             sessions[sid]?.connections.remove(connection)
         }
@@ -119,7 +122,7 @@ public struct RelayEngine: Sendable {
                                                       lastSeq: session.log.lastSeq, handover: session.handover?.state,
                                                       ended: session.ended))
             ]
-            effects += session.log.events(after: after).map { .send(connection, ServerFrame.event($0)) }
+            effects += startReplay(connection, sid, after: after)
             return effects
         }
         guard sessions.count < config.limits.maxSessions else {
@@ -210,9 +213,10 @@ public struct RelayEngine: Sendable {
         sendToChat(sid, appended.wire.serialized) + copilotObserve(sid, appended.event, now: appended.event.ts)
     }
 
-    /// Sends one frame to every chat connection of the session (stored events and typing alike).
+    /// Sends one frame to every chat connection of the session (stored events and typing alike),
+    /// except those still replaying: their replay brings the stored events in order.
     func sendToChat(_ sid: SessionID, _ text: String) -> [RelayEffect] {
-        sessions[sid]!.connections.sorted().map { .send($0, text) }
+        sessions[sid]!.connections.sorted().filter { chatReplays[$0] == nil }.map { .send($0, text) }
     }
 
     mutating func newCall(_ purpose: PendingCall) -> CallID {

@@ -65,6 +65,9 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
 
     public func closed(_ connection: ConnectionID) { engine.chatDisconnected(connection) }
 
+    /// A resuming connection wrote its page of replay: queue the next one.
+    public func drained(_ connection: ConnectionID) { execute(engine.chatDrained(connection)) }
+
     // MARK: HTTPHandler
 
     /// `POST /webhooks/8x8`. 8x8 stops retrying once it gets a 2xx, so the
