@@ -27,6 +27,7 @@ extension RelaySettings {
             }
             store.backend = backend
         }
+        try applyOps(overrides: o)
 
         let providerKeys = ["8x8-base-url", "8x8-api-key", "8x8-tenant"]
         if providerKeys.contains(where: { o[$0] != nil }) {

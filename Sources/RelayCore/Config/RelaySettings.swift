@@ -26,6 +26,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var retention = RetentionSettings()
     /// Integrator streams and HTTP subscriptions.
     public var stream = StreamSettings()
+    /// Log format and `/metrics` access.
+    public var ops = OpsSettings()
     /// True when no 8x8 provider is configured: the embedded simulator stands in.
     public var usesSimulator: Bool { core.providers.isEmpty }
 
@@ -34,7 +36,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
-        "knowledge-base", "store",
+        "knowledge-base", "store", "log-format", "metrics-token",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
     ]
 
@@ -60,6 +62,7 @@ public struct RelaySettings: Equatable, Sendable {
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
         "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream",
+        "logFormat", "metrics",
     ]
 
     mutating func apply(file json: JSONValue) throws(ConfigError) {
@@ -92,6 +95,7 @@ public struct RelaySettings: Equatable, Sendable {
         if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
         if let store = try r.object("store").map(JSONValue.object) { try applyStore(store) }
         if let stream = try r.object("stream").map(JSONValue.object) { try applyStream(stream) }
+        try applyOps(file: r)
         if let limits = try r.object("limits").map(JSONValue.object) {
             let lr = ConfigReader(json: limits, path: "limits.")
             try lr.reject(unknownKeysBesides: ["maxTextLength"])

@@ -23,6 +23,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         user.storeBytes(of: id, as: UInt64.self)
         let connection = WebSocketConnection(id: ConnectionID(id), wsi: wsi, endpoint: endpoint)
         loop.webSockets[id] = connection
+        loop.connectionMetrics.opened(endpoint.subprotocol)
         endpoint.opened(connection.id)
         return 0
 
@@ -41,6 +42,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
 
     case LWS_CALLBACK_CLOSED:
         guard let user, let ws = loop.webSockets.removeValue(forKey: user.load(as: UInt64.self)) else { return 0 }
+        loop.connectionMetrics.closed(ws.endpoint.subprotocol, code: ws.pendingClose?.code)
         ws.endpoint.closed(ws.id)
         return 0
 

@@ -28,6 +28,10 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var webhookFeeds: [WebhookFeed] = []
     /// 8x8 webhook answers waiting for the commit of what they acknowledge.
     var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
+    /// Ops surface (RelayHost+Ops.swift): metrics, and what `/readyz` reports.
+    let metrics = HostMetrics()
+    var restored = false
+    var lastCommitFailure: String?
 
     /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
     public init(loop: ServiceLoop, engine: RelayEngine, store: any EventStore, stream: StreamHub, retention: RetentionSettings,
@@ -70,6 +74,7 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// otherwise lose it); the webhooks of one service turn share that commit.
     public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
         guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
+        let respond = countingAnswers(to: request, respond)
         let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
         execute(effects)
         if hasUncommittedWork {
@@ -95,6 +100,8 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
             return engine.readAPI(request, log: store, now: LoopClock.wallMs())
         case ("GET", "/healthz"):
             return .json(200, ["status": "ok"])
+        case ("GET", "/readyz"):
+            return readiness.response
         case ("GET", "/api/info"):
             return .json(200, info)
         default:
@@ -135,10 +142,7 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
             case .close(let connection, let code, let reason):
                 loop.close(connection, code: code, reason: reason)
             case .call(let id, let request):
-                logger.debug("outbound call", metadata: ["call": "\(id)", "request": "\(request.logDescription)"])
-                loop.call(request) { [unowned self] result in
-                    self.execute(self.engine.callCompleted(id, result: result, now: LoopClock.wallMs()))
-                }
+                startCall(id, request)
             case .schedule(let timer, let afterMs):
                 loop.schedule(afterMs: afterMs) { [unowned self] in
                     self.execute(self.engine.timerFired(timer, now: LoopClock.wallMs()))

@@ -44,6 +44,8 @@ public final class ServiceLoop {
     var transactions: [UInt64: HTTPTransaction] = [:]
     var calls: [UInt64: OutboundCall] = [:]
     var lanes = OutboundLanes()
+    /// `relay_websocket_connections*` (Metrics/ConnectionMetrics.swift).
+    let connectionMetrics = ConnectionMetrics()
     private var timers = TimerQueue()
     private var timerActions: [UInt64: () -> Void] = [:]
     private var nextID: UInt64 = 1
