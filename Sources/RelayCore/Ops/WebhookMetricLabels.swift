@@ -7,9 +7,15 @@ import RelayJSON
 /// cannot grow the metric's cardinality.
 public enum WebhookMetricLabels {
     /// The 8x8 `eventType` in snake case, `other` for types the relay does
-    /// not know, `unparseable` when the body is not a JSON object with one.
+    /// not know, `unparseable` when the body has none.
+    ///
+    /// Read with ``firstStringValue(forKey:in:)``, not a second JSON parse:
+    /// the engine parses the body already, and a parse here would double
+    /// that (about as costly as the rest of a webhook's handling). A body
+    /// crafted to fool the scan can only change a label, never what the
+    /// relay does with the event.
     public static func type(ofBody body: [UInt8]) -> String {
-        guard let eventType = (try? JSONValue.parse(bytes: body))?["eventType"]?.stringValue else { return "unparseable" }
+        guard let eventType = firstStringValue(forKey: "eventType", in: body) else { return "unparseable" }
         return knownTypes[eventType] ?? "other"
     }
 
@@ -26,9 +32,9 @@ public enum WebhookMetricLabels {
     /// through ``result(ofStatus:code:)``'s `code`.
     public static func result(of response: HTTPResponse) -> String {
         guard response.status == 200 else {
-            return result(ofStatus: response.status, code: response.jsonBody?["code"]?.stringValue)
+            return result(ofStatus: response.status, code: firstStringValue(forKey: "code", in: response.body))
         }
-        switch response.jsonBody?["status"]?.stringValue {
+        switch firstStringValue(forKey: "status", in: response.body) {
         case "accepted": return "accepted"
         case "duplicate": return "duplicate"
         case "ignored": return "ignored"
@@ -54,4 +60,45 @@ public enum WebhookMetricLabels {
     /// signature check: add its refusal codes (e.g. `bad_signature`,
     /// `replayed`, `wrong_tenant`) here and they are counted apart.
     public static let refusalCodes: Set<String> = ["bad_webhook", "store_unavailable"]
+
+    /// The value of the first `"key": "value"` pair in a JSON text, when the
+    /// value is a string without escapes (event types and status words are).
+    /// A quoted `key` inside another string cannot match: there its quotes
+    /// are escaped (`\"key\"`), so no `"` directly follows it.
+    static func firstStringValue(forKey key: String, in json: [UInt8]) -> String? {
+        let pattern = Array("\"\(key)\"".utf8)
+        guard json.count > pattern.count else { return nil }
+        var start = 0
+        while let found = index(of: pattern, in: json, from: start) {
+            start = found + 1
+            if found > 0, json[found - 1] == UInt8(ascii: "\\") { continue }
+            var i = found + pattern.count
+            i = skipWhitespace(json, i)
+            guard i < json.count, json[i] == UInt8(ascii: ":") else { continue }
+            i = skipWhitespace(json, i + 1)
+            guard i < json.count, json[i] == UInt8(ascii: "\"") else { return nil }
+            let valueStart = i + 1
+            var end = valueStart
+            while end < json.count, json[end] != UInt8(ascii: "\""), json[end] != UInt8(ascii: "\\") { end += 1 }
+            guard end < json.count, json[end] == UInt8(ascii: "\"") else { return nil }
+            return String(decoding: json[valueStart..<end], as: UTF8.self)
+        }
+        return nil
+    }
+
+    private static func index(of pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard start <= bytes.count - pattern.count else { return nil }
+        var i = start
+        while i <= bytes.count - pattern.count {
+            if bytes[i] == pattern[0], bytes[i..<(i + pattern.count)].elementsEqual(pattern) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func skipWhitespace(_ bytes: [UInt8], _ start: Int) -> Int {
+        var i = start
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
+        return i
+    }
 }

@@ -41,4 +41,24 @@ import Testing
         let (again, _) = h.webhook("QUEUED", conversation: "nope", data: ["queueId": "q"], eventID: "e1")
         #expect(WebhookMetricLabels.result(of: again) == "duplicate")
     }
+
+    @Test func theScanFindsTheKeyNotTextThatMentionsIt() {
+        let body = Array(#"{"data":{"text":"say \"eventType\": \"QUEUED\"","x":"eventType"} , "eventType" :  "MESSAGE"}"#.utf8)
+        #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: body) == "MESSAGE")
+        #expect(WebhookMetricLabels.type(ofBody: body) == "message")
+    }
+
+    @Test func theScanGivesUpOnWhatItCannotReadPlainly() {
+        #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: Array(#"{"eventType":"MES\u0053AGE"}"#.utf8)) == nil)
+        #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: Array(#"{"eventType":"MESSAGE"#.utf8)) == nil)
+        #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: Array(#"{"eventType":null}"#.utf8)) == nil)
+        #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: []) == nil)
+    }
+
+    @Test func theScanAgreesWithTheParserOnEveryEventTheSimulatorSends() {
+        for type in WebhookMetricLabels.knownTypes.keys {
+            let body: JSONValue = ["eventType": .string(type), "conversationId": "c", "timestamp": 1, "data": ["text": "eventType"]]
+            #expect(WebhookMetricLabels.firstStringValue(forKey: "eventType", in: body.serializedBytes) == type)
+        }
+    }
 }
