@@ -69,6 +69,9 @@ let package = Package(
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers", "RelayStore"]),
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
         .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel"]),
+        .testTarget(name: "RelayShellTests", dependencies: [
+            "RelayShell", "RelayCore", "HTTPModel", .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
     ],

@@ -36,5 +36,5 @@ public struct MessageTally: Equatable, Sendable {
 
     public subscript(direction: MessageDirection) -> Int { counts[direction.rawValue] }
 
-    mutating func count(_ direction: MessageDirection) { counts[direction.rawValue] &+= 1 }
+    public mutating func count(_ direction: MessageDirection) { counts[direction.rawValue] &+= 1 }
 }

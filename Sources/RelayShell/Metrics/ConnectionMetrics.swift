@@ -15,6 +15,17 @@ final class ConnectionMetrics {
     }
 
     private var bySubprotocol: [String: PerProtocol] = [:]
+    private let explicitFactory: (any MetricsFactory)?
+
+    /// - Parameter factory: where the metrics go. By default the process-wide
+    ///   backend, looked up when a protocol's metrics are first made (a
+    ///   connection opens), so a loop made before the backend is bootstrapped
+    ///   still reports to it.
+    init(factory: (any MetricsFactory)? = nil) {
+        explicitFactory = factory
+    }
+
+    private var factory: any MetricsFactory { explicitFactory ?? MetricsSystem.factory }
 
     func opened(_ subprotocol: String) {
         let metrics = self.metrics(subprotocol)
@@ -31,7 +42,8 @@ final class ConnectionMetrics {
         if let counter = metrics.closedByCode[codeLabel] {
             counter.increment()
         } else {
-            let counter = Counter(label: MetricNames.webSocketClosed, dimensions: [("protocol", metrics.label), ("code", codeLabel)])
+            let counter = Counter(label: MetricNames.webSocketClosed, dimensions: [("protocol", metrics.label), ("code", codeLabel)],
+                                  factory: factory)
             counter.increment()
             metrics.closedByCode[codeLabel] = counter
             bySubprotocol[subprotocol] = metrics
@@ -42,8 +54,8 @@ final class ConnectionMetrics {
         if let existing = bySubprotocol[subprotocol] { return existing }
         let label = MetricLabels.webSocketProtocol(subprotocol)
         let made = PerProtocol(label: label,
-                               open: Meter(label: MetricNames.webSocketConnections, dimensions: [("protocol", label)]),
-                               opened: Counter(label: MetricNames.webSocketOpened, dimensions: [("protocol", label)]))
+                               open: Meter(label: MetricNames.webSocketConnections, dimensions: [("protocol", label)], factory: factory),
+                               opened: Counter(label: MetricNames.webSocketOpened, dimensions: [("protocol", label)], factory: factory))
         bySubprotocol[subprotocol] = made
         return made
     }

@@ -10,25 +10,35 @@ import RelayCore
 ///
 /// - Important: used on the service-loop thread only.
 final class HostMetrics {
+    private let factory: any MetricsFactory
+
     // Updated when /metrics is scraped, from the engine's own counts.
     private let messages: [Counter]
     private var reportedMessages = MessageTally()
     private let sessions: [Gauge]
-    private let pendingGatewayCalls = Gauge(label: MetricNames.gatewayPendingCalls)
-    private let webSocketQueuedBytes = Gauge(label: MetricNames.webSocketQueuedBytes)
-    private let streamSubscribers = Gauge(label: MetricNames.streamSubscribers)
+    private let pendingGatewayCalls: Gauge
+    private let webSocketQueuedBytes: Gauge
+    private let streamSubscribers: Gauge
 
     // Recorded as things happen.
     private var callDurations: [String: Timer] = [:]
     private var callErrors: [String: Counter] = [:]
     private var webhookEvents: [String: Counter] = [:]
-    private let commitDuration = Timer(label: MetricNames.logCommitDuration)
-    private let eventsAppended = Counter(label: MetricNames.logEventsAppended)
-    private let commitFailures = Counter(label: MetricNames.logCommitFailures)
+    private let commitDuration: Timer
+    private let eventsAppended: Counter
+    private let commitFailures: Counter
 
-    init() {
-        messages = MessageDirection.allCases.map { Counter(label: MetricNames.messages, dimensions: [("direction", $0.label)]) }
-        sessions = SessionPhase.allCases.map { Gauge(label: MetricNames.sessions, dimensions: [("state", $0.label)]) }
+    /// - Parameter factory: where the metrics go; the process-wide backend unless a test passes its own.
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+        messages = MessageDirection.allCases.map { Counter(label: MetricNames.messages, dimensions: [("direction", $0.label)], factory: factory) }
+        sessions = SessionPhase.allCases.map { Gauge(label: MetricNames.sessions, dimensions: [("state", $0.label)], factory: factory) }
+        pendingGatewayCalls = Gauge(label: MetricNames.gatewayPendingCalls, factory: factory)
+        webSocketQueuedBytes = Gauge(label: MetricNames.webSocketQueuedBytes, factory: factory)
+        streamSubscribers = Gauge(label: MetricNames.streamSubscribers, factory: factory)
+        commitDuration = Timer(label: MetricNames.logCommitDuration, factory: factory)
+        eventsAppended = Counter(label: MetricNames.logEventsAppended, factory: factory)
+        commitFailures = Counter(label: MetricNames.logCommitFailures, factory: factory)
     }
 
     // MARK: Scrape time
@@ -54,7 +64,7 @@ final class HostMetrics {
     /// by status when it did not succeed.
     func gatewayCallCompleted(operation: String, nanoseconds: Int64, result: OutboundResult) {
         let timer = callDurations[operation] ?? {
-            let made = Timer(label: MetricNames.gatewayCallDuration, dimensions: [("operation", operation)])
+            let made = Timer(label: MetricNames.gatewayCallDuration, dimensions: [("operation", operation)], factory: factory)
             callDurations[operation] = made
             return made
         }()
@@ -79,7 +89,7 @@ final class HostMetrics {
 
     private func counter(_ cache: inout [String: Counter], key: String, _ label: String, _ dimensions: [(String, String)]) -> Counter {
         if let existing = cache[key] { return existing }
-        let made = Counter(label: label, dimensions: dimensions)
+        let made = Counter(label: label, dimensions: dimensions, factory: factory)
         cache[key] = made
         return made
     }
