@@ -63,6 +63,21 @@ import Testing
     }
 }
 
+@Suite struct ExportedCountsTests {
+    @Test func countsKeptElsewhereBecomeCountersThatMoveByDifferences() {
+        let factory = TestMetrics()
+        nonisolated(unsafe) var source = ["rate_limited": 2, "oversized_body": 0]
+        let counts = ExportedCounts(name: "relay_limit_refusals_total", label: "limit", factory: factory) { source }
+        counts.refresh()
+        source["rate_limited"] = 5
+        source["oversized_body"] = 1
+        counts.refresh()
+        counts.refresh()
+        #expect(factory.counterTotal(label: "relay_limit_refusals_total", dimensions: [("limit", "rate_limited")]) == 5)
+        #expect(factory.counterTotal(label: "relay_limit_refusals_total", dimensions: [("limit", "oversized_body")]) == 1)
+    }
+}
+
 @Suite struct ConnectionMetricsTests {
     @Test func openConnectionsByProtocolAndClosesByCode() throws {
         let factory = TestMetrics()

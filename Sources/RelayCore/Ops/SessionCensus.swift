@@ -28,12 +28,10 @@ extension Session {
     public var phase: SessionPhase {
         if ended { return .ended }
         switch handover?.state {
-        case nil: return .bot
-        case .some(let state) where state.isTerminal: return .bot
+        case nil, .ended, .cancelled, .failed: return .bot
         case .requested: return .requested
         case .queued, .transferred: return .queued
         case .active: return .withAgent
-        case .ended, .cancelled, .failed: return .bot
         }
     }
 }

@@ -56,10 +56,15 @@ public enum WebhookMetricLabels {
         }
     }
 
-    /// Problem codes that are label values of their own. The hook for the
-    /// signature check: add its refusal codes (e.g. `bad_signature`,
-    /// `replayed`, `wrong_tenant`) here and they are counted apart.
-    public static let refusalCodes: Set<String> = ["bad_webhook", "store_unavailable"]
+    /// Problem codes that are label values of their own: the engine's, and
+    /// the signature check's refusals (401 `unsigned_webhook`,
+    /// `bad_signature`, `stale_webhook`; 403 `wrong_tenant`; 503
+    /// `signing_key_unavailable`). A code not listed here is counted by its
+    /// status, so a new refusal is never lost, only coarser until added.
+    public static let refusalCodes: Set<String> = [
+        "bad_webhook", "store_unavailable",
+        "unsigned_webhook", "bad_signature", "stale_webhook", "wrong_tenant", "signing_key_unavailable",
+    ]
 
     /// The value of the first `"key": "value"` pair in a JSON text, when the
     /// value is a string without escapes (event types and status words are).

@@ -10,7 +10,7 @@ import RelayCore
 ///
 /// - Important: used on the service-loop thread only.
 final class HostMetrics {
-    private let factory: any MetricsFactory
+    let factory: any MetricsFactory
 
     // Updated when /metrics is scraped, from the engine's own counts.
     private let messages: [Counter]
@@ -19,6 +19,8 @@ final class HostMetrics {
     private let pendingGatewayCalls: Gauge
     private let webSocketQueuedBytes: Gauge
     private let streamSubscribers: Gauge
+    /// Counts other parts of the relay keep, exported with ``RelayHost/exportCounts(_:label:_:)``.
+    var exported: [ExportedCounts] = []
 
     // Recorded as things happen.
     private var callDurations: [String: Timer] = [:]
@@ -56,6 +58,7 @@ final class HostMetrics {
         pendingGatewayCalls.record(census.pendingGatewayCalls)
         webSocketQueuedBytes.record(queuedWebSocketBytes)
         streamSubscribers.record(subscribers)
+        for counts in exported { counts.refresh() }
     }
 
     // MARK: As it happens

@@ -27,6 +27,12 @@ import Testing
         #expect(WebhookMetricLabels.result(of: .problem(503, code: "store_unavailable", message: "x")) == "store_unavailable")
     }
 
+    @Test(arguments: [(401, "unsigned_webhook"), (401, "bad_signature"), (401, "stale_webhook"), (403, "wrong_tenant"),
+                      (503, "signing_key_unavailable")])
+    func signatureRefusalsAreLabelledByTheirCode(_ status: Int, _ code: String) {
+        #expect(WebhookMetricLabels.result(of: .problem(status, code: code, message: "x")) == code)
+    }
+
     @Test func refusalsByStatusUnlessTheirCodeIsListed() {
         #expect(WebhookMetricLabels.result(of: .problem(401, code: "whatever", message: "x")) == "unauthenticated")
         #expect(WebhookMetricLabels.result(of: .problem(403, code: "whatever", message: "x")) == "forbidden")
