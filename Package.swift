@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Ops surface: the shell records through swift-metrics; the executable exports Prometheus text.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C: libwebsockets (HTTP, WebSocket, outbound HTTPS) and libssl/libcrypto (HMAC, randomness).
@@ -43,17 +46,23 @@ let package = Package(
         // A stand-in for 8x8's Chat Gateway v1 + agent console, kept apart from the relay on purpose.
         .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto"]),
 
+        // One JSON object per log line (swift-log handler). Pure: no sockets, writes to a sink.
+        .target(name: "RelayLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
         // The imperative shell: one libwebsockets service loop executing core effects.
         .target(name: "RelayShell", dependencies: [
             "CLWS", "RelayCore", "HTTPModel", "RelayJSON", "RelayStore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
 
         .executableTarget(name: "handover-relay", dependencies: [
             "RelayShell", "RelayCore", "ChatGatewaySimulator", "CopilotAnalyzers", "HTTPModel", "RelayJSON",
-            "RelayStore", "SQLiteStore",
+            "RelayStore", "SQLiteStore", "RelayLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
@@ -61,6 +70,10 @@ let package = Package(
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
         .testTarget(name: "ChatGatewaySimulatorTests", dependencies: ["ChatGatewaySimulator", "RelayJSON", "HTTPModel", "RelayCrypto"]),
         .testTarget(name: "RelayCryptoTests", dependencies: ["RelayCrypto", "RelayJSON"]),
+        .testTarget(name: "RelayShellTests", dependencies: [
+            "RelayShell", "RelayCore", "HTTPModel", .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
+        .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
     ],
     swiftLanguageModes: [.v6]

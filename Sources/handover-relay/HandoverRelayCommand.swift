@@ -19,7 +19,13 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var options: RelayOptions
 
-    func run() throws { try Launcher(options: options, forceSimulator: false).run() }
+    @Flag(name: .customLong("check-config"), help: "Load and validate the settings as start-up would, print a summary (secrets redacted) and exit.")
+    var checkConfig = false
+
+    func run() throws {
+        let launcher = Launcher(options: options, forceSimulator: false)
+        if checkConfig { try launcher.checkConfig() } else { try launcher.run() }
+    }
 }
 
 struct Demo: ParsableCommand {
@@ -28,5 +34,11 @@ struct Demo: ParsableCommand {
 
     @OptionGroup var options: RelayOptions
 
-    func run() throws { try Launcher(options: options, forceSimulator: true).run() }
+    @Flag(name: .customLong("check-config"), help: "Load and validate the settings as start-up would, print a summary (secrets redacted) and exit.")
+    var checkConfig = false
+
+    func run() throws {
+        let launcher = Launcher(options: options, forceSimulator: true)
+        if checkConfig { try launcher.checkConfig() } else { try launcher.run() }
+    }
 }

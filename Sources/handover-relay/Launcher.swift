@@ -29,24 +29,33 @@ struct Launcher {
     static let simulatorTenant = "demo-tenant"
 
     /// Settings from every source, with the token secret resolved (shared with `token`).
-    func resolvedSettings() throws -> RelaySettings {
+    func resolvedSettings(createSecret: Bool = true) throws -> RelaySettings {
         do {
-            return try loadSettings()
+            return try loadSettings(createSecret: createSecret)
         } catch let error as ConfigError {
             throw StartupError(error.description)
         }
     }
 
-    func run() throws {
-        var settings = try resolvedSettings()
+    /// Settings exactly as start-up uses them, with every file they name read
+    /// and checked; `--check-config` stops here. `createSecret`: generate the
+    /// token secret file when none exists (start-up) or leave it (a check).
+    func prepare(createSecret: Bool) throws -> (settings: RelaySettings, simulator: Bool) {
+        var settings = try resolvedSettings(createSecret: createSecret)
         try CopilotResources.load(into: &settings)
-        let logger = makeLogger(level: settings.logLevel)
         let simulatorMode = forceSimulator || settings.usesSimulator
         if simulatorMode { configureSimulator(&settings) }
-        for warning in settings.webhookSignatureWarnings { logger.critical("\(warning)") }
         guard FileManager.default.fileExists(atPath: settings.webRoot + "/index.html") else {
             throw StartupError("web root '\(settings.webRoot)' has no index.html (run from the repository root or pass --web-root)")
         }
+        return (settings, simulatorMode)
+    }
+
+    func run() throws {
+        let (settings, simulatorMode) = try prepare(createSecret: true)
+        let logger = Observability.bootstrapLogging(level: settings.logLevel, format: settings.ops.logFormat)
+        let metrics = Observability.bootstrapMetrics()
+        for warning in settings.webhookSignatureWarnings { logger.critical("\(warning)") }
 
         var loopOptions = ServiceLoop.Options(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits)
         loopOptions.tls = settings.tls
@@ -63,9 +72,16 @@ struct Launcher {
         let relay = RelayHost(loop: loop, engine: RelayEngine(config: settings.core), store: store,
                               stream: StreamHub(secret: settings.core.copilotSecret, limits: streamLimits),
                               retention: settings.retention, logger: logger, info: info)
+        relay.exportCounts("relay_limit_refusals_total", label: "limit") { [unowned relay] in
+            loop.limitCounters.byLimit.merging(["sessions": relay.sessionsRefused]) { $1 }
+        }
+        relay.exportCounts("relay_webhook_verifications_total", label: "result") { [unowned relay] in
+            Dictionary(uniqueKeysWithValues: relay.webhookVerificationCounts.byResult.map { ($0.key.rawValue, $0.value) })
+        }
         loop.addEndpoint(relay)
         loop.addEndpoint(relay.copilot)
         loop.addEndpoint(relay.stream)
+        loop.addHTTPHandler(MetricsEndpoint(host: relay, token: settings.ops.metricsToken, render: { metrics.emitToBuffer() }))
         loop.addHTTPHandler(relay)
         if simulatorMode {
             let simulator = SimulatorHost(loop: loop, settings: simulatorSettings(settings))
@@ -112,7 +128,7 @@ struct Launcher {
         }
     }
 
-    private func loadSettings() throws -> RelaySettings {
+    private func loadSettings(createSecret: Bool) throws -> RelaySettings {
         var file: JSONValue?
         if let path = options.config {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -130,7 +146,8 @@ struct Launcher {
             settings.core.bot = .rules(try RuleBotScript.parse(json))
         }
         if !settings.hasConfiguredSecret {
-            settings.core.copilotSecret = try SecretStore.loadOrCreate(dataDir: settings.dataDir)
+            settings.core.copilotSecret = try createSecret ? SecretStore.loadOrCreate(dataDir: settings.dataDir)
+                : SecretStore.loadExisting(dataDir: settings.dataDir) ?? []
         }
         return settings
     }
@@ -158,13 +175,6 @@ struct Launcher {
     /// outbound calls, e.g. through tls.caBundle).
     static func loopbackURL(_ settings: RelaySettings, path: String) -> HTTPURL {
         HTTPURL(secure: settings.tls.servesTLS, host: "127.0.0.1", port: settings.port, path: path)
-    }
-
-    private func makeLogger(level: String) -> Logger {
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
-        var logger = Logger(label: "handover-relay")
-        logger.logLevel = Logger.Level(rawValue: level) ?? .info
-        return logger
     }
 
     static func installSignalHandlers() {

@@ -31,6 +31,9 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "Log lines as text (default) or json (one object per line).")
+    var logFormat: String?
+
     @Option(name: .customLong("bot-script"), help: "JSON script for the embedded rule bot.")
     var botScript: String?
 
@@ -77,7 +80,7 @@ struct RelayOptions: ParsableArguments {
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
             ("port", port), ("bind", bind), ("public-url", publicURL), ("web-root", webRoot), ("data-dir", dataDir),
-            ("knowledge-base", knowledgeBase), ("store", store), ("log-level", logLevel),
+            ("knowledge-base", knowledgeBase), ("store", store), ("log-level", logLevel), ("log-format", logFormat),
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
             ("8x8-queue-id", queueID), ("8x8-properties", properties), ("8x8-webhook-signatures", webhookSignatures),

@@ -1,6 +1,8 @@
 """Start-up refuses bad configuration, naming the offending key."""
 
 import json
+import os
+import socket
 import subprocess
 import time
 
@@ -52,6 +54,10 @@ def run_relay(tmp_path, *args, config=None) -> subprocess.CompletedProcess:
     pytest.param([], {"portt": 8080}, "portt", id="unknown-key"),
     pytest.param([], {"retry": {"maxAttempts": 2, "jitter": True}}, "retry.jitter", id="unknown-nested-key"),
     pytest.param(["--port", "70000"], None, "port", id="port-flag-out-of-range"),
+    pytest.param([], {"logFormat": "xml"}, "logFormat", id="log-format-unknown"),
+    pytest.param(["--log-format", "yaml"], None, "log-format", id="log-format-flag-unknown"),
+    pytest.param([], {"metrics": {"token": "short"}}, "metrics.token", id="metrics-token-too-short"),
+    pytest.param([], {"metrics": {"user": "x"}}, "metrics.user", id="metrics-unknown-key"),
 ])
 def test_config_error_names_the_key(tmp_path, args, config, key):
     result = run_relay(tmp_path, *args, config=config)
@@ -76,3 +82,81 @@ def test_config_file_that_is_not_json(tmp_path):
 def test_config_section_of_the_wrong_type_names_the_key(tmp_path, config, key):
     result = run_relay(tmp_path, config=config)
     assert result.returncode != 0 and f"'{key}'" in result.stderr, result
+
+
+# -- serve/demo --check-config: validate as start-up would, print a summary, exit ------------------
+
+API_KEY = "sk-live-check-config-0123456789"
+METRICS_TOKEN = "metrics-token-check-config-0123"
+
+
+def check_config(tmp_path, command, *args, config=None, env=None) -> subprocess.CompletedProcess:
+    """Runs `<command> --check-config`; it must exit by itself (bounded)."""
+    argv = [str(RELAY_BIN), command, "--check-config", *args, "--web-root", str(WEB_ROOT),
+            "--data-dir", str(tmp_path / "data")]
+    if config is not None:
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config) if not isinstance(config, str) else config)
+        argv += ["--config", str(path)]
+    out, err = tmp_path / "check.stdout", tmp_path / "check.stderr"
+    proc = spawn(argv, out, err, env=None if env is None else {**os.environ, **env})
+    try:
+        code = proc.wait(RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+        pytest.fail(f"--check-config did not exit within {RUN_TIMEOUT}s: {argv}")
+    return subprocess.CompletedProcess(argv, code, out.read_text(), err.read_text())
+
+
+def test_check_config_prints_a_redacted_summary_and_starts_nothing(tmp_path):
+    port = free_port()
+    result = check_config(
+        tmp_path, "serve", "--port", str(port), "--8x8-base-url", "https://api.8x8.example", "--8x8-channel-id", "chan-1",
+        "--8x8-queue-id", "queue-1", config={"logFormat": "json"},
+        env={"RELAY_8X8_API_KEY": API_KEY, "RELAY_METRICS_TOKEN": METRICS_TOKEN})
+    assert result.returncode == 0, result
+    assert result.stdout.startswith("configuration OK"), result.stdout
+    for expected in (f":{port}", "provider default: https://api.8x8.example", "apiKey (set)", "channel chan-1 queue queue-1",
+                     "bearer token (set)", "info, json"):
+        assert expected in result.stdout, (expected, result.stdout)
+    for secret in (API_KEY, API_KEY[-4:], METRICS_TOKEN):
+        assert secret not in result.stdout + result.stderr
+    # Nothing was started or created: the port is free and no token secret was generated.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+    assert not (tmp_path / "data").exists()
+
+
+def test_check_config_for_demo(tmp_path):
+    result = check_config(tmp_path, "demo")
+    assert result.returncode == 0, result
+    assert "embedded simulator" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("args, config, message", [
+    pytest.param(["--8x8-api-key", "k"], None, "'8x8-channel-id'", id="missing-channel"),
+    pytest.param([], {"metrics": {"token": "short"}}, "'metrics.token' must be at least 16 characters", id="short-token"),
+    pytest.param(["--bot-script", "/nonexistent/bot.json"], None, "'bot-script' cannot read", id="missing-bot-script"),
+    pytest.param(["--knowledge-base", "/nonexistent/kb"], None, "'copilot.knowledgeBase'", id="missing-knowledge-base"),
+    pytest.param([], '{"port": 80', "'config'", id="config-not-json"),
+])
+def test_check_config_reports_the_precise_error(tmp_path, args, config, message):
+    result = check_config(tmp_path, "serve", *args, config=config)
+    assert result.returncode != 0, result
+    assert message in result.stderr, result.stderr
+    assert "configuration OK" not in result.stdout
+
+
+def test_check_config_reads_an_existing_token_secret_and_refuses_a_loose_one(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    secret = data / "token-secret"
+    secret.write_text("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0")  # 24 bytes, base64url
+    secret.chmod(0o600)
+    ok = check_config(tmp_path, "serve")
+    assert ok.returncode == 0 and f"{secret} (set)" in ok.stdout, ok
+    assert "c2VjcmV0" not in ok.stdout
+    secret.chmod(0o644)
+    loose = check_config(tmp_path, "serve")
+    assert loose.returncode != 0 and "readable by others" in loose.stderr, loose

@@ -6,11 +6,15 @@ posting the webhooks itself.
 """
 
 import itertools
+import json
+
+import pytest
 
 from chatclient import BOT, assert_contiguous, run, start_chat
 from conftest import poll_until
 
 SECRET = "sk-secret-123"
+METRICS_TOKEN = "metrics-token-secret-456789"
 _event_ids = itertools.count(1)
 
 
@@ -21,13 +25,15 @@ def send_webhook(relay, cid: str, event_type: str, data: dict) -> dict:
     return r.json()
 
 
-def test_api_key_never_logged(start_relay, fake_8x8):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_api_key_never_logged(start_relay, fake_8x8, log_format):
     # One transient failure on create, so the retry/warning path is logged too.
     fake_8x8.responses["POST /chat-gateway/v1/conversations"] = [(503, {"message": "try again", "errors": []})]
     relay = start_relay(
         "serve", "--8x8-base-url", fake_8x8.base, "--8x8-api-key", SECRET, "--8x8-channel-id", "chan-1",
-        "--8x8-queue-id", "queue-1", "--log-level", "debug",
-        config={"retry": {"maxAttempts": 3, "baseDelayMs": 50, "maxDelayMs": 100}})
+        "--8x8-queue-id", "queue-1", "--log-level", "debug", "--log-format", log_format,
+        config={"retry": {"maxAttempts": 3, "baseDelayMs": 50, "maxDelayMs": 100}},
+        env={"RELAY_METRICS_TOKEN": METRICS_TOKEN})
     cid = fake_8x8.conversation_id
 
     async def scenario():
@@ -68,8 +74,15 @@ def test_api_key_never_logged(start_relay, fake_8x8):
             assert_contiguous(c.events())
 
     run(scenario())
+    metrics = relay.get("/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
+    assert metrics.status == 200 and METRICS_TOKEN.encode() not in metrics.body and SECRET.encode() not in metrics.body
     assert relay.stop() is not None
     stdout, stderr = relay.stdout(), relay.stderr()
+    if log_format == "json":
+        # Every line is one JSON object (a secret cannot hide in a line that does not parse).
+        lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+        assert any(line["msg"] == "outbound call" and line["level"] == "debug" for line in lines), stderr
+    assert METRICS_TOKEN not in stdout + stderr
     # The run did log at debug level, including the outbound calls...
     assert "debug" in stderr and "outbound call" in stderr and fake_8x8.base in stderr, stderr
     assert "retrying" in stderr, stderr

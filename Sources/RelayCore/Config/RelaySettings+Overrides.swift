@@ -29,6 +29,7 @@ extension RelaySettings {
         }
         applyTLS(overrides: o)
         try applyAllowedOrigins(overrides: o)
+        try applyOps(overrides: o)
 
         let providerKeys = ["8x8-base-url", "8x8-api-key", "8x8-tenant"]
         if providerKeys.contains(where: { o[$0] != nil }) {

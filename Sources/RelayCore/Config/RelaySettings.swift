@@ -33,6 +33,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var tls = TLSSettings()
     /// Canonical origins allowed to open the browser protocols; empty allows any.
     public var allowedOrigins: [String] = []
+    /// Log format and `/metrics` access.
+    public var ops = OpsSettings()
     /// True when no 8x8 provider is configured: the embedded simulator stands in.
     public var usesSimulator: Bool { core.providers.isEmpty }
 
@@ -41,7 +43,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
-        "knowledge-base", "store", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins",
+        "knowledge-base", "store", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins", "log-format", "metrics-token",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
         "8x8-webhook-signatures",
     ]
@@ -68,7 +70,7 @@ public struct RelaySettings: Equatable, Sendable {
     static let fileKeys: Set<String> = [
         "port", "bind", "publicUrl", "webRoot", "logLevel", "maxMessageBytes", "providers", "handovers",
         "defaultHandover", "bot", "retry", "copilot", "limits", "dataDir", "store", "stream", "shutdownGraceSeconds",
-        "tls", "allowedOrigins",
+        "tls", "allowedOrigins", "logFormat", "metrics",
     ]
 
     mutating func apply(file json: JSONValue) throws(ConfigError) {
@@ -107,6 +109,7 @@ public struct RelaySettings: Equatable, Sendable {
         if let stream = try r.object("stream").map(JSONValue.object) { try applyStream(stream) }
         if let tls = try r.object("tls").map(JSONValue.object) { try applyTLS(tls) }
         try applyAllowedOrigins(file: json)
+        try applyOps(file: r)
         if let limits = try r.object("limits").map(JSONValue.object) { try applyLimits(limits) }
     }
 

@@ -17,7 +17,7 @@ extension RelayEngine {
         guard sessions[sid] != nil else { return [] }
         guard let turn = ExternalBot.parseReply(result) else {
             let event = append(sid, .message(.init(from: .system, text: "The assistant is unavailable right now. You can ask for a person at any time.")), now: now)
-            return [.log(LogRecord(.error, "external bot failed: \(Self.describeBot(result))", ["session": sid.rawValue]))]
+            return [.log(LogRecord(.error, "external bot failed: \(Self.describeBot(result))", logContext(sid)))]
                 + broadcast(sid, event)
         }
         return deliver(turn, to: sid, now: now)

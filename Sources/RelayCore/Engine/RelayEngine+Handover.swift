@@ -282,7 +282,7 @@ extension RelayEngine {
         if case .verify = event.kind { return (.json(200, ["status": "verified"]), []) }
         if let id = event.eventID {
             guard firstSighting(ofWebhookEvent: id) else {
-                return (.json(200, ["status": "duplicate"]), [.log(LogRecord(.debug, "duplicate webhook", ["event": id]))])
+                return (.json(200, ["status": "duplicate"]), [.log(LogRecord(.debug, "duplicate webhook", ["event": id, "conversation": event.conversationID ?? "?"]))])
             }
             recordWebhook(id)
         }

@@ -31,7 +31,7 @@ extension RelayEngine {
         let frames = sessions[sid]!.copilot.upsert(tile).map { [$0] } ?? []
         let stored = sessions[sid]!.copilot.tiles[tile.id] ?? tile
         return (.json(200, ["tile": stored.json]),
-                sendToWatchers(sid, frames) + [.log(LogRecord(.info, "integrator tile upserted", ["session": sid.rawValue, "tile": tile.id]))])
+                sendToWatchers(sid, frames) + [.log(LogRecord(.info, "integrator tile upserted", logContext(sid).merging(["tile": tile.id]) { $1 }))])
     }
 
     private func authorize(_ request: HTTPRequest, session: SessionID, now: Int64) -> HTTPResponse? {

@@ -20,13 +20,15 @@ public struct RelayEngine: Sendable {
     /// Per-session analyzer state for the copilot (incremental caches).
     var workspaces: [SessionID: CopilotWorkspace] = [:]
     private var sessionByConversation: [String: SessionID] = [:]
-    private var pendingCalls: [CallID: PendingCall] = [:]
+    var pendingCalls: [CallID: PendingCall] = [:]
     private var pendingTimers: [TimerID: PendingTimer] = [:]
     private var webhookDedupe: RecentSet
     /// Built once from the script (its keywords pre-split), not per message.
     let ruleBot: RuleBot
     /// Changes for the durable store, taken by the shell (``takeChanges()``).
     var journal = Journal()
+    /// Messages appended since start, by direction (`relay_messages_total`).
+    public private(set) var messageTally = MessageTally()
     private var nextCall: UInt64 = 1
     private var nextTimer: UInt64 = 1
     /// One circuit breaker per 8x8 provider, by name (created on first use).
@@ -187,7 +189,7 @@ public struct RelayEngine: Sendable {
         effects += broadcast(sid, event)
         sessions[sid]!.ended = true
         effects += sessions[sid]!.connections.sorted().map { .close($0, code: CloseCode.normal, reason: "chat ended") }
-        effects.append(.log(LogRecord(.info, "session ended by user", ["session": sid.rawValue])))
+        effects.append(.log(LogRecord(.info, "session ended by user", logContext(sid))))
         return effects
     }
 
@@ -202,6 +204,9 @@ public struct RelayEngine: Sendable {
 
     /// Appends to the session log (and the journal) and returns the stored event.
     mutating func append(_ sid: SessionID, _ kind: SessionEvent.Kind, now: Int64) -> AppendedEvent {
+        if case .message(let message) = kind {
+            messageTally.count(MessageDirection(author: message.from, withHuman: sessions[sid]!.isWithHuman))
+        }
         let event = sessions[sid]!.log.append(kind, ts: now)
         let wire = event.wire
         journal.record(event, wire: wire, of: sessions[sid]!)

@@ -29,6 +29,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         connection.rateLimiter = loop.newRateLimiter()
         loop.webSockets[id] = connection
         loop.addressQuota.opened(connection.address)
+        loop.connectionMetrics.opened(endpoint.subprotocol)
         endpoint.opened(connection.id)
         return 0
 
@@ -48,6 +49,7 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
     case LWS_CALLBACK_CLOSED:
         guard let user, let ws = loop.webSockets.removeValue(forKey: user.load(as: UInt64.self)) else { return 0 }
         loop.addressQuota.closed(ws.address)
+        loop.connectionMetrics.closed(ws.endpoint.subprotocol, code: ws.pendingClose?.code)
         ws.endpoint.closed(ws.id)
         return 0
 

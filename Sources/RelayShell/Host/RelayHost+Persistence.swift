@@ -18,6 +18,7 @@ extension RelayHost {
         uncommitted.merge(engine.takeChanges())
         let changes = uncommitted
         let offsets: [Int64]
+        let started = MonotonicClock.nanoseconds()
         do {
             offsets = try store.transaction { () throws(StoreError) -> [Int64] in
                 let offsets = try store.append(changes.events)
@@ -30,11 +31,15 @@ extension RelayHost {
                 return offsets
             }
         } catch {
+            metrics.commitFailed()
+            lastCommitFailure = "\(error)"
             scheduleCommitRetry(error)
             // Not stored yet: 8x8 must retry (the retry is a duplicate once the changes are committed).
             answerWebhooks(.problem(503, code: "store_unavailable", message: "the relay cannot store the event now; retry"))
             return false
         }
+        metrics.committed(events: offsets.count, nanoseconds: MonotonicClock.nanoseconds() - started)
+        lastCommitFailure = nil
         uncommitted = StoreChanges()
         answerWebhooks(nil)
         let effects = held
@@ -108,6 +113,7 @@ extension RelayHost {
         }
         execute(engine.restore(restored, webhookIDs: webhookIDs, now: LoopClock.wallMs()))
         flush()
+        self.restored = true
     }
 }
 

@@ -30,6 +30,10 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
     /// 8x8 webhook signatures: keys, parked webhooks, counts.
     private(set) lazy var webhookVerification = WebhookVerification(loop: loop, logger: logger)
+    /// Ops surface (RelayHost+Ops.swift): metrics, and what `/readyz` reports.
+    let metrics = HostMetrics()
+    var restored = false
+    var lastCommitFailure: String?
 
     /// - Parameter info: the body of `GET /api/info` (what the pages need to know).
     public init(loop: ServiceLoop, engine: RelayEngine, store: any EventStore, stream: StreamHub, retention: RetentionSettings,
@@ -65,6 +69,9 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
 
     public func closed(_ connection: ConnectionID) { engine.chatDisconnected(connection) }
 
+    /// New sessions refused at `limits.maxSessions`.
+    public var sessionsRefused: Int { engine.sessionsRefused }
+
     /// A resuming connection wrote its page of replay: queue the next one.
     public func drained(_ connection: ConnectionID) { execute(engine.chatDrained(connection)) }
 
@@ -77,6 +84,7 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
         guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
         let sessionProvider = WebhookAuthenticator.conversationID(of: request).flatMap { engine.providerName(forConversation: $0) }
         let provider = WebhookAuthenticator.provider(for: request, sessionProvider: sessionProvider, config: engine.config)
+        let respond = countingAnswers(to: request, respond)
         webhookVerification.admit(request, provider: provider, respond: respond) { [unowned self] in self.acceptWebhook($0, respond: $1) }
         return true
     }
@@ -107,6 +115,8 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
             return engine.readAPI(request, log: store, now: LoopClock.wallMs())
         case ("GET", "/healthz"):
             return .json(200, ["status": "ok"])
+        case ("GET", "/readyz"):
+            return readiness.response
         case ("GET", "/api/info"):
             return .json(200, info)
         default:
@@ -147,10 +157,7 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
             case .close(let connection, let code, let reason):
                 loop.close(connection, code: code, reason: reason)
             case .call(let id, let request):
-                logger.debug("outbound call", metadata: ["call": "\(id)", "request": "\(request.logDescription)"])
-                loop.call(request) { [unowned self] result in
-                    self.execute(self.engine.callCompleted(id, result: result, now: LoopClock.wallMs()))
-                }
+                startCall(id, request)
             case .schedule(let timer, let afterMs):
                 loop.schedule(afterMs: afterMs) { [unowned self] in
                     self.execute(self.engine.timerFired(timer, now: LoopClock.wallMs()))

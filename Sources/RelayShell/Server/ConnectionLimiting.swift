@@ -17,6 +17,13 @@ public struct LimitCounters: Equatable, Sendable {
     public internal(set) var slowReaderCloses = 0
     /// WebSockets closed (1001) after `idleTimeoutMs` of silence.
     public internal(set) var idleCloses = 0
+
+    /// By the `limit` label of `relay_limit_refusals_total`.
+    public var byLimit: [String: Int] {
+        ["rate": rateLimitedMessages, "rate_close": rateLimitCloses, "connections_per_address": addressCapRefusals,
+         "message_bytes": oversizedMessages, "request_body_bytes": oversizedBodies, "slow_reader": slowReaderCloses,
+         "idle": idleCloses]
+    }
 }
 
 extension ServiceLoop {

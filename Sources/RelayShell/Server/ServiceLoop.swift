@@ -49,6 +49,8 @@ public final class ServiceLoop {
     var addressQuota: AddressQuota
     /// How often each limit refused something.
     public internal(set) var limitCounters = LimitCounters()
+    /// `relay_websocket_connections*` (Metrics/ConnectionMetrics.swift).
+    let connectionMetrics = ConnectionMetrics()
     private var timers = TimerQueue()
     private var timerActions: [UInt64: () -> Void] = [:]
     private var nextID: UInt64 = 1

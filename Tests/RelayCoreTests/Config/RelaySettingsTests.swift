@@ -69,7 +69,7 @@ import Testing
 
     @Test(arguments: [
         (JSONValue.array([]), "(file)", "must be a JSON object"),
-        (["prot": 1], "prot", "is not a known setting (known: allowedOrigins, bind, bot, copilot, dataDir, defaultHandover, handovers, limits, logLevel, maxMessageBytes, port, providers, publicUrl, retry, shutdownGraceSeconds, store, stream, tls, webRoot)"),
+        (["prot": 1], "prot", "is not a known setting (known: allowedOrigins, bind, bot, copilot, dataDir, defaultHandover, handovers, limits, logFormat, logLevel, maxMessageBytes, metrics, port, providers, publicUrl, retry, shutdownGraceSeconds, store, stream, tls, webRoot)"),
         (["port": 0], "port", "must be between 1 and 65535, got 0"),
         (["port": "80"], "port", "must be an integer, got string"),
         (["bind": " "], "bind", "must not be empty"),

@@ -1,0 +1,29 @@
+import Foundation
+import RelayCore
+import RelayShell
+
+extension Launcher {
+    /// `serve --check-config` / `demo --check-config`: everything start-up
+    /// reads and validates (config file, environment, flags, bot script,
+    /// knowledge base and rules, web root, an existing token secret file),
+    /// then a summary with secrets shown as `(set)`, and exit — nothing is
+    /// bound, opened or created. A problem throws the same error start-up
+    /// would stop with.
+    func checkConfig() throws {
+        let (settings, simulator) = try prepare(createSecret: false)
+        var warnings = settings.webhookSignatureWarnings
+        do {
+            warnings += try ServiceLoop.checkTLSFiles(settings.tls)
+        } catch {
+            throw StartupError("\(error)")
+        }
+        let secretPath = (settings.dataDir as NSString).appendingPathComponent(SecretStore.fileName)
+        let tokenSecret = settings.hasConfiguredSecret ? "configured \(RelaySettings.redacted)"
+            : FileManager.default.fileExists(atPath: secretPath) ? "\(secretPath) \(RelaySettings.redacted)"
+            : "none yet: generated into \(secretPath) at first start"
+        var lines = ["configuration OK"]
+        lines += settings.summary(simulator: simulator, tokenSecret: tokenSecret).map { "  " + $0 }
+        lines += warnings.map { "  warning: " + $0 }
+        print(lines.joined(separator: "\n"))
+    }
+}
