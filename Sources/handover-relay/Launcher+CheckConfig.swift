@@ -11,7 +11,7 @@ extension Launcher {
     /// would stop with.
     func checkConfig() throws {
         let (settings, simulator) = try prepare(createSecret: false)
-        var warnings = settings.webhookSignatureWarnings
+        var warnings = settings.webhookSignatureWarnings + settings.fileWarnings
         do {
             warnings += try ServiceLoop.checkTLSFiles(settings.tls)
         } catch {

@@ -56,6 +56,7 @@ struct Launcher {
         let logger = Observability.bootstrapLogging(level: settings.logLevel, format: settings.ops.logFormat)
         let metrics = Observability.bootstrapMetrics()
         for warning in settings.webhookSignatureWarnings { logger.critical("\(warning)") }
+        for warning in settings.fileWarnings { logger.warning("\(warning)") }
 
         var loopOptions = ServiceLoop.Options(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits)
         loopOptions.tls = settings.tls
@@ -139,6 +140,11 @@ struct Launcher {
             }
         }
         var settings = try RelaySettings.load(file: file, overrides: options.overrides(environment: ProcessInfo.processInfo.environment))
+        if let path = options.config, let file,
+           let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int,
+           let warning = ConfigFileSecrets.warning(path: path, mode: mode, keys: ConfigFileSecrets.keys(in: file)) {
+            settings.fileWarnings.append(warning)
+        }
         if let script = settings.botScriptPath {
             guard let data = FileManager.default.contents(atPath: script), let json = try? JSONValue.parse(bytes: Array(data)) else {
                 throw ConfigError(key: "bot-script", problem: "cannot read '\(script)' as JSON")

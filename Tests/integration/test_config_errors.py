@@ -160,3 +160,17 @@ def test_check_config_reads_an_existing_token_secret_and_refuses_a_loose_one(tmp
     secret.chmod(0o644)
     loose = check_config(tmp_path, "serve")
     assert loose.returncode != 0 and "readable by others" in loose.stderr, loose
+
+
+def test_check_config_warns_about_secrets_in_a_file_others_can_read(tmp_path):
+    path = tmp_path / "relay.json"
+    path.write_text(json.dumps({"providers": {"default": {"baseUrl": "https://api.8x8.com", "apiKey": API_KEY}},
+                                "handovers": {"default": {"channelId": "c", "queueId": "q"}}}))
+    path.chmod(0o644)
+    loose = check_config(tmp_path, "serve", "--config", str(path))
+    assert loose.returncode == 0, loose.stderr
+    assert "holds secrets (providers.default.apiKey) but is readable by other users (mode 644)" in loose.stdout
+    assert API_KEY not in loose.stdout + loose.stderr
+    path.chmod(0o600)
+    tight = check_config(tmp_path, "serve", "--config", str(path))
+    assert tight.returncode == 0 and "readable by other users" not in tight.stdout, tight.stdout

@@ -15,6 +15,8 @@ public struct RelaySettings: Equatable, Sendable {
     public var copilotRulesPath: String?
     /// True when a token secret was configured (otherwise one is generated and kept in `dataDir`).
     public var hasConfiguredSecret = false
+    /// Problems with how settings are kept (e.g. a config file with secrets readable by others), said at start.
+    public var fileWarnings: [String] = []
     /// On SIGTERM: how long to wait for clients to leave and outbound calls to finish.
     public var shutdownGraceMs = 10_000
     /// What one client may ask of the relay: sizes, rates, connections, timeouts.

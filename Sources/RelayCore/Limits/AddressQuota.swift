@@ -3,7 +3,7 @@
 /// The cap is on long-lived connections: one address holding thousands of
 /// sockets is the cheapest way to exhaust descriptors and memory. Behind a
 /// load balancer every connection comes from its address, so the cap is 0
-/// (off) there; docs/CONFIGURATION.md says so.
+/// (off) there; docs/CONFIG.md says so.
 public struct AddressQuota: Equatable, Sendable {
     /// 0 means no cap.
     public let maxPerAddress: Int

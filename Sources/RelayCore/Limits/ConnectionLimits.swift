@@ -1,5 +1,5 @@
 /// The limits the shell enforces on every connection, from `limits` in the
-/// config (docs/CONFIGURATION.md lists the defaults and the close code or
+/// config (docs/CONFIG.md lists the defaults and the close code or
 /// status of each).
 public struct ConnectionLimits: Equatable, Sendable {
     /// Largest WebSocket message (all fragments together); 1009 beyond it.

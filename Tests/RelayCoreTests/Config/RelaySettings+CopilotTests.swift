@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func theDocumentedExampleLoads() throws {
-        // docs/CONFIGURATION.md's copilot section.
+        // docs/CONFIG.md's copilot section.
         let s = try load(["copilot": [
             "tokenSecret": "a-long-enough-secret", "tokenTtlSeconds": 28800,
             "knowledgeBase": "kb/", "rules": "copilot-rules.json",
