@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "ChatGatewaySimulator", dependencies: ["RelayJSON", "HTTPModel", "RelayCrypto"]),
 
         // One JSON object per log line (swift-log handler). Pure: no sockets, writes to a sink.
-        .target(name: "RelayLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "RelayLogging", dependencies: ["RelayJSON", .product(name: "Logging", package: "swift-log")]),
 
         // The imperative shell: one libwebsockets service loop executing core effects.
         .target(name: "RelayShell", dependencies: [
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "RelayShellTests", dependencies: [
             "RelayShell", "RelayCore", "HTTPModel", .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", "RelayJSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
     ],
     swiftLanguageModes: [.v6]

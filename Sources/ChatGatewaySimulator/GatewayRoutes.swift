@@ -121,7 +121,7 @@ extension ChatGatewaySimulator {
         emit("QUEUED", conversationId: conversation.id, data: WebhookPayload.queued(conversation), nowMs: nowMs, into: &effects)
         publish(conversation.id, into: &effects)
         return .json(202, ["conversationId": .string(conversation.id),
-                           "createdAt": .string(Timestamp.iso8601(ms: nowMs))], contentType: Self.hal)
+                           "createdAt": .string(Timestamp.iso8601(epochMs: nowMs))], contentType: Self.hal)
     }
 
     /// The conversation, or 409 once it has ended (8x8 refuses traffic on a closed interaction).

@@ -87,7 +87,7 @@ struct SimulatedConversation: Sendable, Equatable {
             "assignment": assignmentJSON,
             "user": .object(user),
             "state": .string(gatewayState),
-            "createdAt": .string(Timestamp.iso8601(ms: createdAtMs)),
+            "createdAt": .string(Timestamp.iso8601(epochMs: createdAtMs)),
             "_links": ["self": ["href": .string(selfHref)]],
         ]
     }
@@ -125,7 +125,7 @@ struct SimulatedConversation: Sendable, Equatable {
         [
             "id": .string(message.id),
             "text": .string(message.text),
-            "createdAt": .string(Timestamp.iso8601(ms: message.createdAtMs)),
+            "createdAt": .string(Timestamp.iso8601(epochMs: message.createdAtMs)),
             "author": ["id": .string(message.authorId), "type": .string(message.authorType)],
             "attachments": .array(message.attachments),
             "cards": .array(message.cards),

@@ -87,3 +87,14 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONValue {
+    /// `s` as a JSON string literal, escaped as ``serialized`` escapes strings:
+    /// for writers that lay out their own objects (e.g. a log line with fixed key order).
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        writeString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

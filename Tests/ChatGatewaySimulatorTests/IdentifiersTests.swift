@@ -24,18 +24,4 @@ import Testing
         #expect(factory.next(nowMs: Int64.min).count == 36)
         #expect(factory.next(nowMs: Int64.max).count == 36)
     }
-
-    @Test(arguments: [
-        (Int64(0), "1970-01-01T00:00:00.000Z"),
-        (Int64(951_782_400_123), "2000-02-29T00:00:00.123Z"),
-        (Int64(1_700_000_000_000), "2023-11-14T22:13:20.000Z"),
-        (Int64(-5), "1970-01-01T00:00:00.000Z"),
-    ])
-    func iso8601(ms: Int64, text: String) {
-        #expect(Timestamp.iso8601(ms: ms) == text)
-    }
-
-    @Test func iso8601HugeValuesDoNotTrap() {
-        #expect(!Timestamp.iso8601(ms: Int64.max).isEmpty)
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RelayJSON
 import Testing
 @testable import RelayLogging
 
@@ -47,7 +48,7 @@ import Testing
         (Int64(-1), "1969-12-31T23:59:59.999Z"),
     ])
     func iso8601(_ ms: Int64, _ expected: String) {
-        #expect(JSONLogLine.iso8601(epochMs: ms) == expected)
+        #expect(Timestamp.iso8601(epochMs: ms) == expected)
     }
 
     @Test func iso8601AgreesWithFoundationOverManyDays() {
@@ -56,7 +57,7 @@ import Testing
         formatter.timeZone = TimeZone(identifier: "UTC")
         for step in stride(from: Int64(0), to: 200 * 365 * 86_400_000, by: 7_777_777_777) {
             let expected = formatter.string(from: Date(timeIntervalSince1970: Double(step) / 1000))
-            #expect(JSONLogLine.iso8601(epochMs: step) == expected)
+            #expect(Timestamp.iso8601(epochMs: step) == expected)
         }
     }
 }

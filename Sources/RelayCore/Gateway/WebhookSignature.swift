@@ -83,7 +83,9 @@ public struct WebhookSignature: Equatable, Sendable {
 
     /// A JSON string literal as 8x8's serializer writes it: `"` and `\`
     /// escaped, control characters as short escapes or `\u00XX`, everything
-    /// else (including `/` and non-ASCII) verbatim.
+    /// else (including `/` and non-ASCII) verbatim. Not RelayJSON's escaping,
+    /// which writes `\b` as `\u0008` and escapes U+2028: the signed bytes must
+    /// be 8x8's, byte for byte.
     static func jsonString(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {

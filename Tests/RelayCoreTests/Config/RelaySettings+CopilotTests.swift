@@ -4,26 +4,18 @@ import Testing
 @testable import RelayCore
 
 @Suite struct RelaySettingsCopilotTests {
-    private func load(_ file: JSONValue?, _ overrides: [String: String] = [:]) throws -> RelaySettings {
-        try RelaySettings.load(file: file, overrides: overrides)
-    }
-
-    private func loadError(_ file: JSONValue?, _ overrides: [String: String] = [:]) -> ConfigError? {
-        do { _ = try RelaySettings.load(file: file, overrides: overrides); return nil } catch { return error }
-    }
-
     @Test func defaults() throws {
-        let s = try load(nil)
+        let s = try loadSettings(nil)
         #expect(s.core.copilot == CopilotConfig())
         #expect(s.core.copilotTokenTTLSeconds == 8 * 3600)
         #expect(!s.hasConfiguredSecret)
         #expect(s.knowledgeBasePath == nil)
         #expect(s.copilotRulesPath == nil)
-        #expect(try load(["copilot": [:]]) == s)
+        #expect(try loadSettings(["copilot": [:]]) == s)
     }
 
     @Test func everyKey() throws {
-        let s = try load(["copilot": [
+        let s = try loadSettings(["copilot": [
             "tokenSecret": "0123456789abcdef", "tokenTtlSeconds": 3600,
             "knowledgeBase": "kb/", "rules": "copilot-rules.json",
             "redact": ["cardNumbers": false, "emails": true, "phones": true],
@@ -46,7 +38,7 @@ import Testing
 
     @Test func theDocumentedExampleLoads() throws {
         // docs/CONFIG.md's copilot section.
-        let s = try load(["copilot": [
+        let s = try loadSettings(["copilot": [
             "tokenSecret": "a-long-enough-secret", "tokenTtlSeconds": 28800,
             "knowledgeBase": "kb/", "rules": "copilot-rules.json",
             "redact": ["cardNumbers": true, "emails": false, "phones": false],
@@ -59,17 +51,17 @@ import Testing
     }
 
     @Test func redactKeepsWhatIsNotMentioned() throws {
-        let s = try load(["copilot": ["redact": ["emails": true]]])
+        let s = try loadSettings(["copilot": ["redact": ["emails": true]]])
         #expect(s.core.copilot.analyzers.redaction == RedactionOptions(cardNumbers: true, emails: true, phones: false))
-        #expect(try load(["copilot": ["redact": [:]]]).core.copilot.analyzers.redaction == RedactionOptions())
+        #expect(try loadSettings(["copilot": ["redact": [:]]]).core.copilot.analyzers.redaction == RedactionOptions())
     }
 
     @Test func nullValuesMeanDefaults() throws {
-        let s = try load(["copilot": [
+        let s = try loadSettings(["copilot": [
             "tokenSecret": nil, "tokenTtlSeconds": nil, "layout": nil, "knowledgeBase": nil, "rules": nil, "redact": nil,
             "knowledgeResults": nil, "knowledgeQueryMessages": nil,
         ]])
-        #expect(s == (try load(nil)))
+        #expect(s == (try loadSettings(nil)))
         #expect(!s.hasConfiguredSecret)
     }
 
@@ -77,14 +69,14 @@ import Testing
         (0, 1), (20, 50),
     ])
     func knowledgeBounds(results: Int, queryMessages: Int) throws {
-        let s = try load(["copilot": ["knowledgeResults": JSONValue(results), "knowledgeQueryMessages": JSONValue(queryMessages)]])
+        let s = try loadSettings(["copilot": ["knowledgeResults": JSONValue(results), "knowledgeQueryMessages": JSONValue(queryMessages)]])
         #expect(s.core.copilot.analyzers.knowledgeResults == results)
         #expect(s.core.copilot.analyzers.knowledgeQueryMessages == queryMessages)
     }
 
     @Test(arguments: [60, 30 * 86_400])
     func tokenTTLBounds(seconds: Int) throws {
-        #expect(try load(["copilot": ["tokenTtlSeconds": JSONValue(seconds)]]).core.copilotTokenTTLSeconds == seconds)
+        #expect(try loadSettings(["copilot": ["tokenTtlSeconds": JSONValue(seconds)]]).core.copilotTokenTTLSeconds == seconds)
     }
 
     @Test(arguments: [
@@ -116,26 +108,26 @@ import Testing
         (["layout": ["tiles": ["crm": ["x": 0, "y": 0, "w": 4, "h": 0]]]], "copilot.layout.tiles.crm.h", "must be between 1 and 100, got 0"),
     ] as [(JSONValue, String, String)])
     func errorsNameTheKey(copilot: JSONValue, key: String, problem: String) {
-        #expect(loadError(["copilot": copilot]) == ConfigError(key: key, problem: problem))
+        #expect(settingsError(["copilot": copilot]) == ConfigError(key: key, problem: problem))
     }
 
     @Test func errorsPrintWithTheirKey() {
-        #expect(loadError(["copilot": ["knowledgeResults": 99]])?.description
+        #expect(settingsError(["copilot": ["knowledgeResults": 99]])?.description
                 == "configuration error: 'copilot.knowledgeResults' must be between 0 and 20, got 99")
     }
 
     // MARK: with the other sources
 
     @Test func secretFromTheFileOrTheFlag() throws {
-        #expect(try load(nil, ["copilot-secret": "abcdefghijklmnop"]).hasConfiguredSecret)
-        let both = try load(["copilot": ["tokenSecret": "from-the-file-1234"]], ["copilot-secret": "from-the-flag-1234"])
+        #expect(try loadSettings(nil, ["copilot-secret": "abcdefghijklmnop"]).hasConfiguredSecret)
+        let both = try loadSettings(["copilot": ["tokenSecret": "from-the-file-1234"]], ["copilot-secret": "from-the-flag-1234"])
         #expect(both.core.copilotSecret == Array("from-the-flag-1234".utf8))  // flags win
         #expect(both.hasConfiguredSecret)
     }
 
     @Test func knowledgeBaseFlagWinsOverTheFile() throws {
-        #expect(try load(["copilot": ["knowledgeBase": "file-kb"]], ["knowledge-base": "flag-kb"]).knowledgeBasePath == "flag-kb")
-        #expect(try load(["copilot": ["knowledgeBase": "file-kb"]], ["knowledge-base": ""]).knowledgeBasePath == "file-kb")
-        #expect(try load(nil, ["knowledge-base": "kb"]).knowledgeBasePath == "kb")
+        #expect(try loadSettings(["copilot": ["knowledgeBase": "file-kb"]], ["knowledge-base": "flag-kb"]).knowledgeBasePath == "flag-kb")
+        #expect(try loadSettings(["copilot": ["knowledgeBase": "file-kb"]], ["knowledge-base": ""]).knowledgeBasePath == "file-kb")
+        #expect(try loadSettings(nil, ["knowledge-base": "kb"]).knowledgeBasePath == "kb")
     }
 }

@@ -3,10 +3,6 @@ import Testing
 @testable import RelayCore
 
 @Suite struct RelaySettingsOpsTests {
-    private func loadError(_ file: JSONValue?, _ overrides: [String: String] = [:]) -> ConfigError? {
-        do { _ = try RelaySettings.load(file: file, overrides: overrides); return nil } catch { return error }
-    }
-
     @Test func defaultsAreTextLogsAndOpenMetrics() throws {
         let s = try RelaySettings.load(file: nil, overrides: [:])
         #expect(s.ops.logFormat == .text)
@@ -28,18 +24,18 @@ import Testing
     }
 
     @Test func errorsNameTheKey() {
-        #expect(loadError(["logFormat": "xml"])?.key == "logFormat")
-        #expect(loadError(["logFormat": 1])?.key == "logFormat")
-        #expect(loadError(["metrics": ["token": "short"]]) == ConfigError(key: "metrics.token", problem: "must be at least 16 characters"))
-        #expect(loadError(["metrics": ["token": "has a space in it!!"]])?.key == "metrics.token")
-        #expect(loadError(["metrics": ["tokn": "0123456789abcdef"]])?.key == "metrics.tokn")
-        #expect(loadError(["metrics": "x"])?.key == "metrics")
-        #expect(loadError(nil, ["log-format": "yaml"])?.key == "log-format")
-        #expect(loadError(nil, ["metrics-token": "short"])?.key == "metrics-token")
+        #expect(settingsError(["logFormat": "xml"])?.key == "logFormat")
+        #expect(settingsError(["logFormat": 1])?.key == "logFormat")
+        #expect(settingsError(["metrics": ["token": "short"]]) == ConfigError(key: "metrics.token", problem: "must be at least 16 characters"))
+        #expect(settingsError(["metrics": ["token": "has a space in it!!"]])?.key == "metrics.token")
+        #expect(settingsError(["metrics": ["tokn": "0123456789abcdef"]])?.key == "metrics.tokn")
+        #expect(settingsError(["metrics": "x"])?.key == "metrics")
+        #expect(settingsError(nil, ["log-format": "yaml"])?.key == "log-format")
+        #expect(settingsError(nil, ["metrics-token": "short"])?.key == "metrics-token")
     }
 
     @Test func theTokenNeverAppearsInAnError() {
         let token = "a token with spaces"
-        #expect(loadError(["metrics": ["token": .string(token)]])?.description.contains(token) == false)
+        #expect(settingsError(["metrics": ["token": .string(token)]])?.description.contains(token) == false)
     }
 }

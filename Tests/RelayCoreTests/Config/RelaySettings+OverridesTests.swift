@@ -4,10 +4,6 @@ import Testing
 @testable import RelayCore
 
 @Suite struct RelaySettingsOverridesTests {
-    private func loadError(_ file: JSONValue?, _ overrides: [String: String]) -> ConfigError? {
-        do { _ = try RelaySettings.load(file: file, overrides: overrides); return nil } catch { return error }
-    }
-
     @Test func shellOverrides() throws {
         let s = try RelaySettings.load(file: ["port": 1000, "webRoot": "a"], overrides: [
             "port": "9000", "bind": "0.0.0.0", "public-url": "https://r.example", "web-root": "b", "log-level": "warning",
@@ -71,11 +67,11 @@ import Testing
          "is required: an 8x8 provider is configured but no handover settings (set --8x8-channel-id and --8x8-queue-id, or handovers.default in the config file)"),
     ] as [([String: String], String, String)])
     func overrideErrors(overrides: [String: String], key: String, problem: String) {
-        #expect(loadError(nil, overrides) == ConfigError(key: key, problem: problem))
+        #expect(settingsError(nil, overrides) == ConfigError(key: key, problem: problem))
     }
 
     @Test func badPropertiesJSONSaysWhy() {
-        let error = loadError(nil, ["8x8-channel-id": "c", "8x8-queue-id": "q", "8x8-properties": "{oops"])
+        let error = settingsError(nil, ["8x8-channel-id": "c", "8x8-queue-id": "q", "8x8-properties": "{oops"])
         #expect(error?.key == "8x8-properties")
         #expect(error?.problem.hasPrefix("is not valid JSON (invalid JSON at byte 1") == true)
     }
@@ -98,7 +94,7 @@ import Testing
         #expect(try !RelaySettings.load(file: ["dataDir": "d"], overrides: ["data-dir": "e"]).hasConfiguredSecret)
         #expect(try RelaySettings.load(file: nil, overrides: ["copilot-secret": "abcdefghijklmnop"]).hasConfiguredSecret)
         // A rejected secret stops start-up; it never counts as configured.
-        #expect(loadError(nil, ["copilot-secret": ""]) == ConfigError(key: "copilot-secret", problem: "must be at least 16 characters"))
+        #expect(settingsError(nil, ["copilot-secret": ""]) == ConfigError(key: "copilot-secret", problem: "must be at least 16 characters"))
     }
 
     @Test func newOverrideKeysAreListed() {

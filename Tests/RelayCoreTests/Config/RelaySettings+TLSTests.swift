@@ -4,48 +4,40 @@ import Testing
 @testable import RelayCore
 
 @Suite struct RelaySettingsTLSTests {
-    private func load(_ file: JSONValue?, _ overrides: [String: String] = [:]) throws -> RelaySettings {
-        try RelaySettings.load(file: file, overrides: overrides)
-    }
-
-    private func loadError(_ file: JSONValue?, _ overrides: [String: String] = [:]) -> ConfigError? {
-        do { _ = try RelaySettings.load(file: file, overrides: overrides); return nil } catch { return error }
-    }
-
     @Test func offByDefault() throws {
-        let s = try load(nil)
+        let s = try loadSettings(nil)
         #expect(s.tls == TLSSettings())
         #expect(!s.tls.servesTLS)
         #expect(s.core.publicURL.description == "http://localhost:8080/")
-        #expect(try load(["tls": [:]]) == s)
+        #expect(try loadSettings(["tls": [:]]) == s)
     }
 
     @Test func everyKey() throws {
-        let s = try load(["tls": ["certificate": "/etc/relay/cert.pem", "privateKey": "/etc/relay/key.pem", "caBundle": "/etc/relay/ca.pem"]])
+        let s = try loadSettings(["tls": ["certificate": "/etc/relay/cert.pem", "privateKey": "/etc/relay/key.pem", "caBundle": "/etc/relay/ca.pem"]])
         #expect(s.tls == TLSSettings(certificatePath: "/etc/relay/cert.pem", privateKeyPath: "/etc/relay/key.pem",
                                      caBundlePath: "/etc/relay/ca.pem"))
         #expect(s.tls.servesTLS)
     }
 
     @Test func servingTLSMakesTheDefaultPublicURLHTTPS() throws {
-        let s = try load(["port": 8443, "tls": ["certificate": "c.pem", "privateKey": "k.pem"]])
+        let s = try loadSettings(["port": 8443, "tls": ["certificate": "c.pem", "privateKey": "k.pem"]])
         #expect(s.core.publicURL.description == "https://localhost:8443/")
     }
 
     @Test func anExplicitPublicURLIsKept() throws {
-        let s = try load(["publicUrl": "https://relay.example.com", "tls": ["certificate": "c.pem", "privateKey": "k.pem"]])
+        let s = try loadSettings(["publicUrl": "https://relay.example.com", "tls": ["certificate": "c.pem", "privateKey": "k.pem"]])
         #expect(s.core.publicURL.description == "https://relay.example.com/")
     }
 
     @Test func aCABundleAloneOnlyChangesOutboundTrust() throws {
-        let s = try load(["tls": ["caBundle": "ca.pem"]])
+        let s = try loadSettings(["tls": ["caBundle": "ca.pem"]])
         #expect(s.tls.caBundlePath == "ca.pem")
         #expect(!s.tls.servesTLS)
         #expect(s.core.publicURL.secure == false)
     }
 
     @Test func flagsAndEnvironmentOverrideTheFile() throws {
-        let s = try load(["tls": ["certificate": "file-cert.pem", "privateKey": "file-key.pem"]],
+        let s = try loadSettings(["tls": ["certificate": "file-cert.pem", "privateKey": "file-key.pem"]],
                          ["tls-cert": "flag-cert.pem", "tls-key": "flag-key.pem", "tls-ca-bundle": "flag-ca.pem"])
         #expect(s.tls == TLSSettings(certificatePath: "flag-cert.pem", privateKeyPath: "flag-key.pem", caBundlePath: "flag-ca.pem"))
         #expect(s.core.publicURL.secure)
@@ -55,17 +47,17 @@ import Testing
     }
 
     @Test func aCertificateNeedsItsKeyAndTheReverse() {
-        #expect(loadError(["tls": ["certificate": "c.pem"]])
+        #expect(settingsError(["tls": ["certificate": "c.pem"]])
                 == ConfigError(key: "tls.privateKey", problem: "is required when tls.certificate is set (or --tls-key / RELAY_TLS_KEY)"))
-        #expect(loadError(nil, ["tls-key": "k.pem"])
+        #expect(settingsError(nil, ["tls-key": "k.pem"])
                 == ConfigError(key: "tls.certificate", problem: "is required when tls.privateKey is set (or --tls-cert / RELAY_TLS_CERT)"))
     }
 
     @Test func badValues() {
-        #expect(loadError(["tls": "on"]) == ConfigError(key: "tls", problem: "must be an object, got string"))
-        #expect(loadError(["tls": ["certificate": 1, "privateKey": "k"]]) == ConfigError(key: "tls.certificate", problem: "must be a string, got number"))
-        #expect(loadError(["tls": ["certificate": " ", "privateKey": "k"]]) == ConfigError(key: "tls.certificate", problem: "must not be empty"))
-        #expect(loadError(["tls": ["cert": "c.pem"]])?.key == "tls.cert")
+        #expect(settingsError(["tls": "on"]) == ConfigError(key: "tls", problem: "must be an object, got string"))
+        #expect(settingsError(["tls": ["certificate": 1, "privateKey": "k"]]) == ConfigError(key: "tls.certificate", problem: "must be a string, got number"))
+        #expect(settingsError(["tls": ["certificate": " ", "privateKey": "k"]]) == ConfigError(key: "tls.certificate", problem: "must not be empty"))
+        #expect(settingsError(["tls": ["cert": "c.pem"]])?.key == "tls.cert")
     }
 
     @Test func privateKeyPermissions() {

@@ -4,16 +4,8 @@ import Testing
 @testable import RelayCore
 
 @Suite struct RelaySettingsTests {
-    private func load(_ file: JSONValue?, _ overrides: [String: String] = [:]) throws -> RelaySettings {
-        try RelaySettings.load(file: file, overrides: overrides)
-    }
-
-    private func loadError(_ file: JSONValue?, _ overrides: [String: String] = [:]) -> ConfigError? {
-        do { _ = try RelaySettings.load(file: file, overrides: overrides); return nil } catch { return error }
-    }
-
     @Test func defaultsAreSimulatorMode() throws {
-        let s = try load(nil)
+        let s = try loadSettings(nil)
         #expect(s.port == 8080)
         #expect(s.bindAddress == nil)
         #expect(s.webRoot == "web")
@@ -25,7 +17,7 @@ import Testing
     }
 
     @Test func fullFile() throws {
-        let s = try load([
+        let s = try loadSettings([
             "port": 9090, "bind": "127.0.0.1", "publicUrl": "https://relay.example.com", "webRoot": "/srv/web", "logLevel": "debug",
             "maxMessageBytes": 2048,
             "providers": ["eu": ["baseUrl": "https://api.8x8.com/eu", "apiKey": "key-1", "tenant": "acme", "timeoutMs": 5000]],
@@ -55,16 +47,16 @@ import Testing
     }
 
     @Test func providerAndHandoverDefaults() throws {
-        let s = try load(["providers": ["default": ["apiKey": "k"]], "handovers": ["default": ["channelId": "c", "queueId": "q"]]])
+        let s = try loadSettings(["providers": ["default": ["apiKey": "k"]], "handovers": ["default": ["channelId": "c", "queueId": "q"]]])
         #expect(s.core.providers["default"] == GatewayProvider(name: "default", baseURL: HTTPURL("https://api.8x8.com")!, apiKey: "k"))
         #expect(s.core.handovers["default"] == HandoverSettings(provider: "default", channelID: "c", queueID: "q"))
     }
 
     @Test func rulesBotWithScript() throws {
-        let s = try load(["bot": ["type": "rules", "script": "bot.json"]])
+        let s = try loadSettings(["bot": ["type": "rules", "script": "bot.json"]])
         #expect(s.botScriptPath == "bot.json")
         #expect(s.core.bot == .rules(.default))
-        #expect(try load(["bot": ["script": "b.json"]]).botScriptPath == "b.json")
+        #expect(try loadSettings(["bot": ["script": "b.json"]]).botScriptPath == "b.json")
     }
 
     @Test(arguments: [
@@ -94,7 +86,7 @@ import Testing
         (["limits": ["maxIdLength": 5]], "limits.maxIdLength", "is not a known setting (known: idleTimeoutSeconds, maxConnectionsPerAddress, maxMessageBytes, maxQueuedBytesPerConnection, maxRequestBodyBytes, maxSessions, maxTextLength, messageBurst, messagesPerSecond, pingAfterSeconds)"),
     ] as [(JSONValue, String, String)])
     func fileErrorsNameTheKey(file: JSONValue, key: String, problem: String) {
-        #expect(loadError(file) == ConfigError(key: key, problem: problem))
+        #expect(settingsError(file) == ConfigError(key: key, problem: problem))
     }
 
     /// A section of the wrong type is an error, not silently the defaults.
@@ -106,24 +98,24 @@ import Testing
         (["providers": "default"], "providers", "must be an object, got string"),
     ] as [(JSONValue, String, String)])
     func sectionsMustBeObjects(file: JSONValue, key: String, problem: String) {
-        #expect(loadError(file) == ConfigError(key: key, problem: problem))
+        #expect(settingsError(file) == ConfigError(key: key, problem: problem))
     }
 
     @Test func nullSectionsMeanDefaults() throws {
-        #expect(try load(["bot": nil, "retry": nil, "copilot": nil, "limits": nil]) == load(nil))
+        #expect(try loadSettings(["bot": nil, "retry": nil, "copilot": nil, "limits": nil]) == loadSettings(nil))
     }
 
     @Test func publicURLDefaultsToLocalhostAtThePort() throws {
-        #expect(try load(["port": 9000]).core.publicURL.description == "http://localhost:9000/")
+        #expect(try loadSettings(["port": 9000]).core.publicURL.description == "http://localhost:9000/")
         #expect(try RelaySettings.load(file: nil, overrides: ["port": "9001"]).core.publicURL.description == "http://localhost:9001/")
-        #expect(try load(["port": 9000, "publicUrl": "https://relay.example.com"]).core.publicURL.description == "https://relay.example.com/")
+        #expect(try loadSettings(["port": 9000, "publicUrl": "https://relay.example.com"]).core.publicURL.description == "https://relay.example.com/")
     }
 
     @Test func providersNeedTheDefaultHandover() {
-        #expect(loadError(["providers": ["default": ["apiKey": "k"]]])?.key == "8x8-channel-id")
-        #expect(loadError(["providers": ["default": ["apiKey": "k"]], "handovers": ["other": ["channelId": "c", "queueId": "q"]]])?.key
+        #expect(settingsError(["providers": ["default": ["apiKey": "k"]]])?.key == "8x8-channel-id")
+        #expect(settingsError(["providers": ["default": ["apiKey": "k"]], "handovers": ["other": ["channelId": "c", "queueId": "q"]]])?.key
                 == "defaultHandover")
-        #expect(loadError(["providers": ["default": ["apiKey": "k"]], "handovers": ["default": ["channelId": "c", "queueId": "q", "provider": "nope"]]])
+        #expect(settingsError(["providers": ["default": ["apiKey": "k"]], "handovers": ["default": ["channelId": "c", "queueId": "q", "provider": "nope"]]])
                 == ConfigError(key: "handovers.default.provider", problem: "names \"nope\", which is not under providers"))
     }
 
@@ -135,9 +127,9 @@ import Testing
     // MARK: dataDir
 
     @Test func dataDir() throws {
-        #expect(try load(nil).dataDir == ".data")
-        #expect(try load(["dataDir": "/var/lib/handover-relay"]).dataDir == "/var/lib/handover-relay")
-        #expect(try load(["dataDir": nil]).dataDir == ".data")
+        #expect(try loadSettings(nil).dataDir == ".data")
+        #expect(try loadSettings(["dataDir": "/var/lib/handover-relay"]).dataDir == "/var/lib/handover-relay")
+        #expect(try loadSettings(["dataDir": nil]).dataDir == ".data")
     }
 
     @Test(arguments: [
@@ -146,6 +138,6 @@ import Testing
         (["dataDir": 5], "dataDir", "must be a string, got number"),
     ] as [(JSONValue, String, String)])
     func dataDirErrors(file: JSONValue, key: String, problem: String) {
-        #expect(loadError(file) == ConfigError(key: key, problem: problem))
+        #expect(settingsError(file) == ConfigError(key: key, problem: problem))
     }
 }
