@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+import prometheus_text
+
 from chatclient import ChatClient, run
 from conftest import Fake8x8, free_port, poll_until
 
@@ -18,10 +20,10 @@ GARBAGE = {CREATE: (200, b"<html><body>Bad Gateway</body></html>"),
            MESSAGES: (502, b"<html><body>Bad Gateway</body></html>")}
 
 
-def relay_against(start_relay, base: str):
+def relay_against(start_relay, base: str, breaker: dict = {}):
     return start_relay("serve", "--8x8-base-url", base, "--8x8-api-key", "test-key", "--8x8-channel-id", "chan-1",
                        "--8x8-queue-id", "queue-1", "--8x8-tenant", "test-tenant",
-                       config={"retry": {"maxAttempts": 8, "baseDelayMs": 50, "maxDelayMs": 200},
+                       config={"retry": {"maxAttempts": 8, "baseDelayMs": 50, "maxDelayMs": 200, **breaker},
                                "providers": {"default": {"baseUrl": base, "apiKey": "test-key", "tenant": "test-tenant",
                                                          "timeoutMs": 300}},
                                "handovers": {"default": {"channelId": "chan-1", "queueId": "queue-1"}}})
@@ -88,9 +90,13 @@ def test_the_conversation_completes_once_8x8_recovers(start_relay, fault):
         fake.close()
 
 
+def circuit_open(relay) -> float:
+    return prometheus_text.parse(relay.get("/metrics").body.decode()).get("relay_8x8_circuit_open", provider="default")
+
+
 def test_8x8_refusing_connections_then_coming_back(start_relay):
     port = free_port()  # nothing listens here yet: connections are refused
-    relay = relay_against(start_relay, f"http://127.0.0.1:{port}")
+    relay = relay_against(start_relay, f"http://127.0.0.1:{port}", breaker={"circuitBreakerFailures": 2, "circuitBreakerOpenSeconds": 1})
 
     async def scenario():
         c = await ChatClient.connect(relay.ws_url)
@@ -99,6 +105,7 @@ def test_8x8_refusing_connections_then_coming_back(start_relay):
             await c.message("I want an agent", id="ask")
             notice = await c.expect("message", predicate=lambda f: "seq" in f and f["from"] == "system", timeout=10)
             assert "keep trying" in notice["text"], notice
+            await poll_until(lambda: circuit_open(relay), lambda v: v == 1, "the circuit to open after two refused connects")
             fake = Fake8x8(port=port).start()  # 8x8 is back
             try:
                 await poll_until(lambda: fake.calls("POST", "/chat-gateway/v1/conversations"), bool,
@@ -109,6 +116,7 @@ def test_8x8_refusing_connections_then_coming_back(start_relay):
                 queued = await c.expect_event("handover", state="queued")
                 assert queued["queueId"] == "queue-1"
                 assert len(fake.calls("POST", "/chat-gateway/v1/conversations")) == 1
+                assert circuit_open(relay) == 0  # the probe succeeded: calls flow again
             finally:
                 fake.close()
 

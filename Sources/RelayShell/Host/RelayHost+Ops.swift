@@ -38,7 +38,10 @@ extension RelayHost {
 
     /// Brings the scrape-time metrics up to date (called by ``MetricsEndpoint``).
     func refreshMetrics() {
+        let openCircuits = Dictionary(uniqueKeysWithValues: engine.config.providers.keys.map { name in
+            (name, engine.breakers[name].map { $0.state != .closed } ?? false)
+        })
         metrics.refresh(tally: engine.messageTally, census: engine.census, queuedWebSocketBytes: loop.queuedWebSocketBytes,
-                        streamSubscribers: hub.subscriberCount)
+                        streamSubscribers: hub.subscriberCount, openCircuits: openCircuits)
     }
 }

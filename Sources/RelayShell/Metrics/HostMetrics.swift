@@ -19,6 +19,8 @@ final class HostMetrics {
     private let pendingGatewayCalls: Gauge
     private let webSocketQueuedBytes: Gauge
     private let streamSubscribers: Gauge
+    /// 1 while a provider's circuit breaker holds its calls, by provider name (from the config: a closed set).
+    private var circuits: [String: Gauge] = [:]
     /// Counts other parts of the relay keep, exported with ``RelayHost/exportCounts(_:label:_:)``.
     var exported: [ExportedCounts] = []
 
@@ -48,7 +50,8 @@ final class HostMetrics {
     /// Brings the counts kept as plain integers (in the engine, the loop and
     /// the stream hub) into the metrics. Counters move by the difference
     /// since the last scrape, so they stay monotonic.
-    func refresh(tally: MessageTally, census: SessionCensus, queuedWebSocketBytes: Int, streamSubscribers subscribers: Int) {
+    func refresh(tally: MessageTally, census: SessionCensus, queuedWebSocketBytes: Int, streamSubscribers subscribers: Int,
+                 openCircuits: [String: Bool] = [:]) {
         for direction in MessageDirection.allCases {
             let delta = tally[direction] - reportedMessages[direction]
             if delta > 0 { messages[direction.rawValue].increment(by: delta) }
@@ -58,6 +61,14 @@ final class HostMetrics {
         pendingGatewayCalls.record(census.pendingGatewayCalls)
         webSocketQueuedBytes.record(queuedWebSocketBytes)
         streamSubscribers.record(subscribers)
+        for (provider, open) in openCircuits {
+            let gauge = circuits[provider] ?? {
+                let made = Gauge(label: MetricNames.gatewayCircuitOpen, dimensions: [("provider", provider)], factory: factory)
+                circuits[provider] = made
+                return made
+            }()
+            gauge.record(open ? 1 : 0)
+        }
         for counts in exported { counts.refresh() }
     }
 

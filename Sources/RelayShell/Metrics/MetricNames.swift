@@ -11,6 +11,7 @@ public enum MetricNames {
     public static let gatewayCallDuration = "relay_8x8_call_duration_seconds"
     public static let gatewayCallErrors = "relay_8x8_call_errors_total"
     public static let gatewayPendingCalls = "relay_8x8_outbox_pending_calls"
+    public static let gatewayCircuitOpen = "relay_8x8_circuit_open"
     public static let webhookEvents = "relay_webhook_events_total"
     public static let streamSubscribers = "relay_stream_subscribers"
     public static let logCommitDuration = "relay_log_commit_duration_seconds"
