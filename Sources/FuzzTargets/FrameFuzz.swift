@@ -13,7 +13,7 @@ enum ChatFrameFuzz {
             check.expect(body.count <= limits.maxTextLength, "message text longer than maxTextLength")
             check.expect(!body.allSatisfy(\.isWhitespace), "blank message text accepted")
         }
-        var fixture = EngineFixture()
+        var fixture = EngineFixture.prototype
         _ = fixture.engine.chatFrame(fixture.fresh, text: text, now: fixture.now)
         _ = fixture.engine.chatFrame(fixture.session, text: text, now: fixture.now)
     }
@@ -31,7 +31,7 @@ enum CopilotFrameFuzz {
             if let pos = subscribe.lastPos { fields["lastPos"] = JSONValue(pos) }
             check.expect(CopilotSubscribe.decode(JSONValue.object(fields).serialized) == subscribe, "copilot subscribe round trip changed it")
         }
-        var fixture = EngineFixture()
+        var fixture = EngineFixture.prototype
         let copilot = ConnectionID(3)
         fixture.engine.copilotConnected(copilot)
         _ = fixture.engine.copilotFrame(copilot, text: text, now: fixture.now)

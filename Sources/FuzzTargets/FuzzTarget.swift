@@ -12,6 +12,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case json
     case chatFrame = "chat-frame"
     case copilotFrame = "copilot-frame"
+    case copilotTiles = "copilot-tiles"
     case streamFrame = "stream-frame"
     case webhook
     case query
@@ -26,6 +27,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .json: JSONFuzz.run(input, &check)
         case .chatFrame: ChatFrameFuzz.run(input, &check)
         case .copilotFrame: CopilotFrameFuzz.run(input, &check)
+        case .copilotTiles: TilesFuzz.run(input, &check)
         case .streamFrame: StreamFrameFuzz.run(input, &check)
         case .webhook: WebhookFuzz.run(input, &check)
         case .query: QueryFuzz.run(input, &check)

@@ -1,3 +1,4 @@
+import HTTPModel
 import RelayCrypto
 import RelayJSON
 import Testing
@@ -22,5 +23,20 @@ import Testing
         #expect(throws: SignedToken.VerifyError.malformed) { try SignedToken.payload(of: respelled, secret: secret) }
         #expect(Base64URL.decode("AB") == nil)
         #expect(Base64URL.decode("AA") == [0])
+    }
+}
+
+extension FuzzRegressionTests {
+    /// url/host-with-colon-and-bracket.txt: a host with ':' or ']' outside brackets was
+    /// accepted, and printed as an IPv6 literal that no longer parsed back.
+    @Test(arguments: ["http://a]bh:ttp]:1///", "http://[[]", "http://a:b:80/", "http://a]b/", "http://[[::1]/", "https://x[y]/"])
+    func aHostThatIsNeitherANameNorAnIPv6LiteralIsRefused(_ text: String) {
+        #expect(HTTPURL(text) == nil)
+    }
+
+    @Test(arguments: ["http://[::1]:8080/sim", "https://api.8x8.com/x", "http://127.0.0.1:9/", "http://[fe80::1%25eth0]/"])
+    func hostsThatAreNamesOrLiteralsStillParseAndRoundTrip(_ text: String) throws {
+        let url = try #require(HTTPURL(text))
+        #expect(HTTPURL(url.description) == url)
     }
 }
