@@ -127,6 +127,17 @@ def test_handshake_refusals(relay, change, status):
             assert response.headers.get("sec-websocket-version") == "13", response.head
 
 
+@pytest.mark.parametrize("path, protocol", [
+    ("/ws/copilot", "handover.copilot.v1"), ("/ws/stream", "handover.stream.v1"), ("/sim/ws/console", "simulator.console.v1"),
+])
+def test_every_websocket_path_checks_key_and_version(relay, path, protocol):
+    good = RawWebSocket.upgrade_headers(relay.port, protocol)
+    for change, status in [({}, 101), ({"Sec-WebSocket-Version": "8"}, 426), ({"Sec-WebSocket-Key": "short"}, 400)]:
+        sock, response, _ = RawWebSocket.request(relay.port, path, {**good, **change})
+        with sock:
+            assert response.status == status, (change, response.head)
+
+
 # -- 2. Framing: text messages and payload lengths (§5.2) --------------------------------
 
 def test_text_message_in_one_frame(ws):
