@@ -117,7 +117,8 @@ extension ServiceLoop {
 func refuseUpgrade(_ wsi: OpaquePointer, status: Int = 400, _ why: String, headers: [String: String] = [:]) -> Int32 {
     let body = why + "\n"
     let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
-    let head = "HTTP/1.1 \(status) \(status == 426 ? "Upgrade Required" : "Bad Request")\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    let phrase = [400: "Bad Request", 403: "Forbidden", 426: "Upgrade Required"][status] ?? "Refused"
+    let head = "HTTP/1.1 \(status) \(phrase)\r\ncontent-type: text/plain; charset=utf-8\r\n"
         + "content-length: \(body.utf8.count)\r\n\(extra)connection: close\r\n\r\n"
     let bytes = Array((head + body).utf8)
     let pre = clws_pre()
