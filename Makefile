@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   relay + embedded rule bot + embedded 8x8 simulator; prints the URLs
-#   make test   every test: Swift unit tests, loopback integration tests, browser tests
+#   make test   every test: Swift unit tests, loopback integration tests, browser tests, a short fuzz run
 PORT ?= 8080
 SWIFT ?= swift
 PYTEST = .venv/bin/python -m pytest
@@ -20,7 +20,7 @@ test:
 	@.ci/deps.sh test
 	$(MAKE) --no-print-directory -C bench build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory unit integration browser
+	$(MAKE) --no-print-directory unit integration browser fuzz-ci
 
 unit:
 	$(SWIFT) test --skip-build
@@ -52,3 +52,22 @@ bench: bench-build
 
 bench-idle bench-bot-echo bench-handover bench-fanout bench-storm bench-stream-append bench-stream-replay bench-stream-fanout: bench-build
 	python3 bench/run.py $(@:bench-%=%) --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)
+
+# Fuzzing (docs/FUZZING.md): libFuzzer harnesses in fuzz/, built apart with -sanitize=fuzzer.
+#   make fuzz                    every target for FUZZ_SECONDS (default 60) each
+#   make fuzz FUZZ_TARGETS=json FUZZ_SECONDS=600
+# `make test` replays the committed corpus (Tests/fuzz/corpus) in the unit tests and runs
+# each target for FUZZ_CI_SECONDS (the build takes about a minute; 11 targets x 15 s).
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 15
+FUZZ_TARGETS ?= json chat-frame copilot-frame copilot-tiles stream-frame webhook query url token config bot-script
+.PHONY: fuzz fuzz-build fuzz-ci
+
+fuzz-build:
+	$(SWIFT) build --package-path fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci: fuzz-build
+	fuzz/run.sh $(FUZZ_CI_SECONDS) $(FUZZ_TARGETS)

@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "CopilotAnalyzers", targets: ["CopilotAnalyzers"]),
         .library(name: "RelayStore", targets: ["RelayStore"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        // For the libFuzzer harnesses in fuzz/ (docs/FUZZING.md), a separate package built with -sanitize=fuzzer.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,6 +67,9 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        // Every parser of outside input as a fuzz target: run by the corpus replay tests and by fuzz/.
+        .target(name: "FuzzTargets", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "RelayCrypto"]),
+
         .testTarget(name: "RelayJSONTests", dependencies: ["RelayJSON"]),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayJSON", "HTTPModel", "CopilotAnalyzers", "RelayStore"]),
         .testTarget(name: "CopilotAnalyzersTests", dependencies: ["CopilotAnalyzers", "RelayJSON"]),
@@ -75,6 +80,7 @@ let package = Package(
         ]),
         .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", "RelayJSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "RelayCore", "RelayJSON", "HTTPModel", "RelayCrypto"]),
     ],
     swiftLanguageModes: [.v6]
 )

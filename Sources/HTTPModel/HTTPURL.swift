@@ -48,7 +48,10 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
             port = p
             host = host[..<colon]
         }
-        guard !host.isEmpty else { return nil }
+        // A name or IPv4 address has no ':' '[' ']' (RFC 3986 §3.2.2), an IPv6 literal no '[':
+        // "http://a]b:c]:1" would otherwise be host "a]b:c]", printed as "[a]b:c]" (found by fuzzing).
+        let bracketed = authority.hasPrefix("[")
+        guard !host.isEmpty, !host.contains("["), bracketed || !host.contains(where: { $0 == ":" || $0 == "]" }) else { return nil }
         self.init(secure: secure, host: String(host), port: port, path: rest.isEmpty ? "/" : String(rest))
     }
 

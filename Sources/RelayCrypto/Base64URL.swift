@@ -44,6 +44,9 @@ public enum Base64URL {
             }
         }
         if bits >= 6 { return nil }  // a single dangling character is not valid base64
+        // The last character's unused low bits must be zero: one spelling per byte string,
+        // so a token cannot be altered without touching its signature (found by fuzzing).
+        if buffer & ((1 << UInt32(bits)) - 1) != 0 { return nil }
         return out
     }
 }

@@ -9,15 +9,20 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
     guard let loop = ServiceLoop.from(wsi), let wsi else { return lws_callback_http_dummy(wsi, reason, user, input, length) }
     switch reason {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        // lws 4.1 accepts any Sec-WebSocket-Version and key (RFC 6455 §4.2.1): check them here.
+        if let refusal = WebSocketHandshake.refusal(key: loop.header(wsi, token: WSI_TOKEN_KEY),
+                                                    version: loop.header(wsi, token: WSI_TOKEN_VERSION)) {
+            return refuseUpgrade(wsi, status: refusal.status, refusal.reason, headers: refusal.headers)
+        }
         // Each subprotocol lives on exactly one path; anything else is refused before the upgrade.
         guard let endpoint = loop.endpoint(for: wsi) else { return refuseUpgrade(wsi, "unknown WebSocket subprotocol") }
         let path = loop.requestPath(wsi, token: WSI_TOKEN_GET_URI)
         guard path == endpoint.path else {
             return refuseUpgrade(wsi, "subprotocol \(endpoint.subprotocol) is served at \(endpoint.path) only")
         }
-        if loop.draining { return refuseUpgrade(wsi, "relay restarting; reconnect shortly", status: "503 Service Unavailable") }
+        if loop.draining { return refuseUpgrade(wsi, status: 503, "relay restarting; reconnect shortly") }
         if endpoint.checksOrigin, case .refuse(let why) = loop.options.originPolicy.decide(origin: loop.header(wsi, token: WSI_TOKEN_ORIGIN)) {
-            return refuseUpgrade(wsi, why, status: "403 Forbidden")
+            return refuseUpgrade(wsi, status: 403, why)
         }
         return loop.admitUpgrade(wsi) ?? 0
 
@@ -37,6 +42,26 @@ func webSocketCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
         guard let user, let ws = loop.webSockets[user.load(as: UInt64.self)] else { return -1 }
         ws.lastHeardMs = LoopClock.monotonicMs()
         return loop.receive(ws, input: input, length: length)
+
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        // lws echoes the peer's close as is, even a 1-byte payload or a code above 4999
+        // (RFC 6455 §7.4); PeerClose says what to answer instead.
+        let payload = input.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+        switch PeerClose.answer(payload: payload) {
+        case .echo:
+            return 0
+        case .echoWithStatus(let code):
+            // `input` is lws's receive buffer, which it echoes after we return 0: rewrite the
+            // status in place, as lws does itself for reserved codes (payload.count >= 2 here).
+            input?.storeBytes(of: UInt8(code >> 8), as: UInt8.self)
+            input?.storeBytes(of: UInt8(code & 0xFF), toByteOffset: 1, as: UInt8.self)
+            return 0
+        case .close(let code, let why):
+            // Our own close frame instead of the echo (lws then waits up to 5 s for an answer).
+            var reason = Array(why.utf8)
+            lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), &reason, reason.count)
+            return -1
+        }
 
     case LWS_CALLBACK_RECEIVE_PONG:
         if let user, let ws = loop.webSockets[user.load(as: UInt64.self)] { ws.lastHeardMs = LoopClock.monotonicMs() }
@@ -83,7 +108,12 @@ extension ServiceLoop {
             ws.incoming.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
         }
         guard lws_is_final_fragment(ws.wsi) != 0, lws_remaining_packet_payload(ws.wsi) == 0 else { return 0 }
-        let text = String(decoding: ws.incoming, as: UTF8.self)
+        // lws checks UTF-8 as bytes arrive, but not that the message ends on a character
+        // boundary when its last fragment is empty (RFC 6455 §8.1: that is 1007 too).
+        guard let text = String(validating: ws.incoming, as: UTF8.self) else {
+            closeNow(ws, code: CloseCode.invalidPayload, reason: "message ends inside a UTF-8 sequence")
+            return 0
+        }
         ws.incoming.removeAll(keepingCapacity: ws.incoming.capacity <= 16_384)
         guard admitMessage(ws) else { return 0 }
         ws.endpoint.received(ws.id, text: text)
@@ -91,15 +121,18 @@ extension ServiceLoop {
     }
 }
 
-/// Answers a refused WebSocket handshake with `status` (400 unless said
-/// otherwise: 403 for a disallowed Origin, 429 over the per-address cap) and the reason (lws
-/// would otherwise drop the socket silently) and returns lws's "reject".
-/// The response is written raw: at this stage lws has not recorded the
-/// request's HTTP version and would answer "HTTP/1.0", which strict
+/// Answers a refused WebSocket handshake with `status` (400 unless given: 403
+/// for a disallowed Origin, 426 for a version, 429 over the per-address cap,
+/// 503 while shutting down) and the reason (lws would otherwise drop the socket silently) and returns lws's
+/// "reject". The response is written raw: at this stage lws has not recorded
+/// the request's HTTP version and would answer "HTTP/1.0", which strict
 /// WebSocket clients refuse to parse.
-func refuseUpgrade(_ wsi: OpaquePointer, _ why: String, status: String = "400 Bad Request") -> Int32 {
+func refuseUpgrade(_ wsi: OpaquePointer, status: Int = 400, _ why: String, headers: [String: String] = [:]) -> Int32 {
     let body = why + "\n"
-    let head = "HTTP/1.1 \(status)\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+    let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+    let phrase = [400: "Bad Request", 403: "Forbidden", 426: "Upgrade Required", 429: "Too Many Requests", 503: "Service Unavailable"][status] ?? "Refused"
+    let head = "HTTP/1.1 \(status) \(phrase)\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        + "content-length: \(body.utf8.count)\r\n\(extra)connection: close\r\n\r\n"
     let bytes = Array((head + body).utf8)
     let pre = clws_pre()
     var buffer = [UInt8](repeating: 0, count: pre + bytes.count)

@@ -42,8 +42,7 @@ extension ServiceLoop {
             limitCounters.addressCapRefusals += 1
             logger.warning("WebSocket refused: per-address connection cap",
                            metadata: ["address": "\(address)", "limit": "\(options.limits.maxConnectionsPerAddress)"])
-            return refuseUpgrade(wsi, "too many connections from this address (at most \(options.limits.maxConnectionsPerAddress))",
-                                 status: "429 Too Many Requests")
+            return refuseUpgrade(wsi, status: 429, "too many connections from this address (at most \(options.limits.maxConnectionsPerAddress))")
         }
         return nil
     }

@@ -61,7 +61,8 @@ import Testing
         var chars = Array(token)
         chars[chars.count - 2] = chars[chars.count - 2] == "A" ? "B" : "A"
         #expect(verify(String(chars)) == .badSignature)
-        #expect(verify(String(token.dropLast(4))) == .badSignature)  // truncated MAC
+        #expect(verify(String(token.dropLast(3))) == .badSignature)  // truncated MAC (30 whole bytes)
+        #expect(verify(String(token.dropLast(4))) == .malformed)     // cut mid-byte: not canonical base64
     }
 
     @Test func expired() {

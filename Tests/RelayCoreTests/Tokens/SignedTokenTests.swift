@@ -50,7 +50,8 @@ import Testing
         var chars = Array(token)
         chars[chars.count - 3] = chars[chars.count - 3] == "A" ? "B" : "A"
         #expect(error(String(chars)) == .badSignature)
-        #expect(error(String(token.dropLast(4))) == .badSignature)  // truncated MAC
+        #expect(error(String(token.dropLast(3))) == .badSignature)  // truncated MAC (30 whole bytes)
+        #expect(error(String(token.dropLast(4))) == .malformed)     // cut mid-byte: not canonical base64
         #expect(error(String(token.dropLast(2))) == .malformed)     // a dangling base64 character
         #expect(error(String(token.split(separator: ".")[0]) + ".") == .badSignature)  // empty MAC
     }
