@@ -14,7 +14,7 @@ struct EngineFixture {
 
     /// Built once; each input gets a copy (the engine is a value), which keeps
     /// libFuzzer at thousands of inputs a second. Never mutated itself.
-    nonisolated(unsafe) static let prototype = EngineFixture()
+    static let prototype = EngineFixture()
 
     private init() {
         let provider = GatewayProvider(name: "default", baseURL: HTTPURL("http://127.0.0.1:9/sim")!, apiKey: "k")
