@@ -28,6 +28,8 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var webhookFeeds: [WebhookFeed] = []
     /// 8x8 webhook answers waiting for the commit of what they acknowledge.
     var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
+    /// Whether any configured provider checks webhook signatures (the config is fixed for the process).
+    private lazy var anyProviderVerifiesWebhooks = engine.config.providers.values.contains { $0.webhookSignatures.mode != .off }
     /// 8x8 webhook signatures: keys, parked webhooks, counts.
     private(set) lazy var webhookVerification = WebhookVerification(loop: loop, logger: logger)
     /// Ops surface (RelayHost+Ops.swift): metrics, and what `/readyz` reports.
@@ -82,9 +84,15 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// otherwise lose it); the webhooks of one service turn share that commit.
     public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
         guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
+        let respond = countingAnswers(to: request, respond)
+        // Finding the provider parses the body for its conversation: not worth it when no provider verifies.
+        guard anyProviderVerifiesWebhooks else {
+            webhookVerification.counts.count(.unchecked)
+            acceptWebhook(request, respond: respond)
+            return true
+        }
         let sessionProvider = WebhookAuthenticator.conversationID(of: request).flatMap { engine.providerName(forConversation: $0) }
         let provider = WebhookAuthenticator.provider(for: request, sessionProvider: sessionProvider, config: engine.config)
-        let respond = countingAnswers(to: request, respond)
         webhookVerification.admit(request, provider: provider, respond: respond) { [unowned self] in self.acceptWebhook($0, respond: $1) }
         return true
     }

@@ -26,7 +26,7 @@ final class WebhookVerification {
     private var parked: [WebhookKeyCache.KeyRef: [Parked]] = [:]
     private var parkedCount = 0
     /// Verification outcomes, for the metrics endpoint.
-    private(set) var counts = WebhookVerificationCounts()
+    var counts = WebhookVerificationCounts()
 
     init(loop: ServiceLoop, logger: Logger) {
         self.loop = loop
