@@ -23,6 +23,10 @@ public struct NewEvent: Equatable, Sendable {
 }
 
 /// An event as stored: a `NewEvent` plus its global offset.
+///
+/// The payload is kept as the JSON text the store holds, parsed only when
+/// asked for: a stream replay splices those bytes into its frames instead of
+/// parsing and printing every event again.
 public struct StoredEvent: Equatable, Sendable {
     /// Global position in the log: strictly increasing across all sessions, never reused
     /// (not even after retention removed events) within one `epoch`. The first event gets 1.
@@ -31,15 +35,23 @@ public struct StoredEvent: Equatable, Sendable {
     public var seq: Int
     public var ts: Int64
     public var kind: String
-    public var payload: JSONValue
+    /// The payload as serialized JSON (as ``JSONValue/serializedBytes`` prints it).
+    public var payloadJSON: [UInt8]
 
-    public init(offset: Int64, sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+    /// The payload, parsed (`null` if the stored text is not JSON).
+    public var payload: JSONValue { (try? JSONValue.parse(bytes: payloadJSON)) ?? .null }
+
+    public init(offset: Int64, sessionID: String, seq: Int, ts: Int64, kind: String, payloadJSON: [UInt8]) {
         self.offset = offset
         self.sessionID = sessionID
         self.seq = seq
         self.ts = ts
         self.kind = kind
-        self.payload = payload
+        self.payloadJSON = payloadJSON
+    }
+
+    public init(offset: Int64, sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+        self.init(offset: offset, sessionID: sessionID, seq: seq, ts: ts, kind: kind, payloadJSON: payload.serializedBytes)
     }
 
     public init(offset: Int64, _ event: NewEvent) {

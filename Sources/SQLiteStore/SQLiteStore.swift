@@ -165,8 +165,9 @@ public final class SQLiteStore: EventStore {
         var result: [StoredEvent] = []
         try db.statement(sql).run(values) { row throws(StoreError) in
             let offset = row.int(0)
+            // Not parsed here: most readers splice the bytes (StoredEvent.payloadJSON).
             result.append(StoredEvent(offset: offset, sessionID: row.text(1), seq: Int(row.int(2)), ts: row.int(3), kind: row.text(4),
-                                      payload: try Self.json(row.bytes(5), what: "payload of event \(offset)")))
+                                      payloadJSON: row.bytes(5)))
         }
         return result
     }

@@ -72,4 +72,19 @@ public enum LogPayload {
     public static func event(_ payload: JSONValue) -> JSONValue? { payload["event"] }
     public static func provider(_ payload: JSONValue) -> String? { payload["provider"]?.stringValue }
     public static func queue(_ payload: JSONValue) -> String? { payload["queue"]?.stringValue }
+
+    /// A stored payload taken apart without parsing the event: the bytes of
+    /// its `event` value, and the routing fields (a small parse of the rest).
+    /// Relies on the serializer's sorted keys: `{"event":…,"provider":…,"queue":…}`.
+    /// Nil if the bytes are not in that shape (then parse them).
+    public static func split(_ bytes: [UInt8]) -> (event: ArraySlice<UInt8>, provider: String?, queue: String?)? {
+        let start = eventKey.count
+        guard bytes.starts(with: eventKey), let end = JSONScanner.valueEnd(bytes, from: start) else { return nil }
+        let event = bytes[start..<end]
+        if end == bytes.count - 1, bytes[end] == UInt8(ascii: "}") { return (event, nil, nil) }
+        guard bytes[end] == UInt8(ascii: ","), let rest = try? JSONValue.parse(bytes: [UInt8(ascii: "{")] + bytes[(end + 1)...]) else { return nil }
+        return (event, rest["provider"]?.stringValue, rest["queue"]?.stringValue)
+    }
+
+    private static let eventKey = Array(#"{"event":"#.utf8)
 }

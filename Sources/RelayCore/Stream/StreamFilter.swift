@@ -23,8 +23,12 @@ public struct StreamFilter: Equatable, Sendable {
     public func matches(_ event: StoredEvent) -> Bool {
         if let sessions, !sessions.contains(event.sessionID) { return false }
         if let types, !types.contains(event.kind) { return false }
-        if let providers, !providers.contains(LogPayload.provider(event.payload) ?? "") { return false }
-        if let queues, !queues.contains(LogPayload.queue(event.payload) ?? "") { return false }
+        guard providers != nil || queues != nil else { return true }
+        // The routing fields only: the event itself is not parsed.
+        let routing = LogPayload.split(event.payloadJSON).map { ($0.provider, $0.queue) }
+            ?? (LogPayload.provider(event.payload), LogPayload.queue(event.payload))
+        if let providers, !providers.contains(routing.0 ?? "") { return false }
+        if let queues, !queues.contains(routing.1 ?? "") { return false }
         return true
     }
 

@@ -93,8 +93,36 @@ public enum StreamFrame {
         return JSONValue.object(fields).serialized
     }
 
-    /// `{"type":"event","offset","sessionId","seq","ts","kind","provider"?,"queue"?,"event":{…}}`.
-    public static func event(_ event: StoredEvent) -> String { envelope(event).serialized }
+    /// `{"type":"event","offset","sessionId","seq","ts","kind","provider"?,"queue"?,"event":{…}}`:
+    /// ``envelope(_:)`` serialized, built around the stored event's bytes
+    /// instead of parsing them (replays send thousands of these a second).
+    public static func event(_ event: StoredEvent) -> String {
+        guard let parts = LogPayload.split(event.payloadJSON) else { return envelope(event).serialized }
+        // Keys in the serializer's (sorted) order, so both ways give the same text.
+        var out = Array(#"{"event":"#.utf8)
+        out.reserveCapacity(parts.event.count + 160)
+        out += parts.event
+        out += #","kind":"#.utf8
+        out += JSONValue.quoted(event.kind).utf8
+        out += #","offset":"#.utf8
+        out += String(event.offset).utf8
+        if let provider = parts.provider {
+            out += #","provider":"#.utf8
+            out += JSONValue.quoted(provider).utf8
+        }
+        if let queue = parts.queue {
+            out += #","queue":"#.utf8
+            out += JSONValue.quoted(queue).utf8
+        }
+        out += #","seq":"#.utf8
+        out += String(event.seq).utf8
+        out += #","sessionId":"#.utf8
+        out += JSONValue.quoted(event.sessionID).utf8
+        out += #","ts":"#.utf8
+        out += String(event.ts).utf8
+        out += #","type":"event"}"#.utf8
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// A logged event as integrators see it, on the stream and in the read API.
     public static func envelope(_ event: StoredEvent) -> JSONValue {
