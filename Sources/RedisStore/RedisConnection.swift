@@ -69,6 +69,9 @@ enum RedisReply: Equatable {
 /// write may have been applied before the connection broke, and only the caller knows
 /// whether repeating it is safe (re-appending the same (session, seq) is refused as a
 /// duplicate, so the relay's retried commit cannot write an event twice).
+///
+/// **SIGPIPE.** hiredis writes with write(2), so writing to a connection the server closed
+/// raises SIGPIPE; the process must ignore it (the relay does, at start-up).
 final class RedisConnection {
     struct Options {
         var connectTimeoutMs: Int

@@ -31,8 +31,13 @@ struct RedisStoreTests {
 
         // History lost: the open store refuses to write offsets under its old epoch…
         #expect(try store.connection.command(["FLUSHDB"]) == .status("OK"))
-        let code = errorCode { () throws(StoreError) in try store.append([event("a", 3)]) }
-        #expect(code == .backend)
+        do {
+            try store.append([event("a", 3)])
+            Issue.record("appended after the history was lost")
+        } catch {
+            #expect(error.code == .backend)
+            #expect(error.message.contains("epoch changed"))
+        }
         #expect(try store.lastOffset() == 0)   // (and wrote nothing: no counter, no epoch)
         // …and the next open starts a new history.
         let fresh = try open(prefix: prefix, db: db)
@@ -147,6 +152,24 @@ struct RedisStoreTests {
         #expect(code == .backend)
         #expect(try store.events(after: 0, limit: 10).map(\.sessionID) == ["o"])
         #expect(try store.allSessions().isEmpty)
+    }
+
+    @Test func aDroppedConnectionFailsOneCallThenReconnects() throws {
+        signal(SIGPIPE, SIG_IGN)   // as the relay does: a write to a closed socket must not kill the process
+        let store = try open()
+        defer { try? store.deleteAllData(); store.close() }
+        try store.append([event("a", 1)])
+        // The server drops exactly this store's connection.
+        guard let id = try store.connection.command(["CLIENT", "ID"]).int else { Issue.record("no CLIENT ID"); return }
+        _ = try? store.connection.command(["CLIENT", "KILL", "ID", .int(id)])
+        var failures = 0
+        var last: Int64?
+        for _ in 0..<3 where last == nil {
+            do { last = try store.lastOffset() } catch { #expect(error.code == .backend); failures += 1 }
+        }
+        #expect(last == 1)
+        #expect(failures <= 1)
+        #expect(try store.append([event("a", 2)]) == [2])
     }
 
     @Test func binarySafeArgumentsAndLargePayloads() throws {
