@@ -22,8 +22,9 @@ test:
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory unit integration browser fuzz-ci
 
+# A throwaway redis-server for the Redis store's tests (RELAY_TEST_REDIS_URL), stopped even if they fail.
 unit:
-	$(SWIFT) test --skip-build
+	.ci/with-redis.sh $(SWIFT) test --skip-build
 
 integration:
 	RELAY_BIN=$(CURDIR)/.build/debug/handover-relay $(PYTEST) -q Tests/integration

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CopilotAnalyzers", targets: ["CopilotAnalyzers"]),
         .library(name: "RelayStore", targets: ["RelayStore"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "RedisStore", targets: ["RedisStore"]),
         // For the libFuzzer harnesses in fuzz/ (docs/FUZZING.md), a separate package built with -sanitize=fuzzer.
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
@@ -29,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // C: the system SQLite, for the embedded durable store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // C: hiredis (synchronous client), for the Redis store (scale-out, docs/REDIS.md).
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Pure building blocks.
         .target(name: "RelayJSON"),
@@ -38,6 +41,8 @@ let package = Package(
         // Durable state: the EventStore protocol + InMemoryStore (pure), and the SQLite implementation.
         .target(name: "RelayStore", dependencies: ["RelayJSON"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite", "RelayStore", "RelayJSON"]),
+        // The same protocol on Redis (not wired into the relay yet; docs/REDIS.md).
+        .target(name: "RedisStore", dependencies: ["CHiredis", "RelayStore", "RelayJSON"]),
 
         // Copilot analyzers: sentiment, knowledge (BM25), next best action, summary, redaction. Pure.
         .target(name: "CopilotAnalyzers", dependencies: ["RelayJSON"]),
@@ -79,7 +84,7 @@ let package = Package(
             "RelayShell", "RelayCore", "HTTPModel", .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "RelayLoggingTests", dependencies: ["RelayLogging", "RelayJSON", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RelayJSON"]),
+        .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "SQLiteStore", "RedisStore", "RelayJSON"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "RelayCore", "RelayJSON", "HTTPModel", "RelayCrypto"]),
     ],
     swiftLanguageModes: [.v6]
