@@ -73,8 +73,8 @@ extension RedisStore {
               let kind = fields["k"]?.text, case .string(let payload)? = fields["p"] else {
             throw StoreError(.corrupt, "Redis: log entry \(offset) lacks a field")
         }
-        return StoredEvent(offset: offset, sessionID: session, seq: Int(seq), ts: ts, kind: kind,
-                           payload: try json(payload, what: "payload of event \(offset)"))
+        // Kept as stored, like SQLiteStore: readers splice or parse it (StoredEvent.payloadJSON).
+        return StoredEvent(offset: offset, sessionID: session, seq: Int(seq), ts: ts, kind: kind, payloadJSON: payload)
     }
 
     static func json(_ bytes: [UInt8], what: String) throws(StoreError) -> JSONValue {
