@@ -96,7 +96,7 @@ def circuit_open(relay) -> float:
 
 def test_8x8_refusing_connections_then_coming_back(start_relay):
     port = free_port()  # nothing listens here yet: connections are refused
-    relay = relay_against(start_relay, f"http://127.0.0.1:{port}", breaker={"circuitBreakerFailures": 2, "circuitBreakerOpenSeconds": 1})
+    relay = relay_against(start_relay, f"http://127.0.0.1:{port}", breaker={"circuitBreakerFailures": 2, "circuitBreakerOpenSeconds": 1, "circuitBreakerMinFailureMs": 0})
 
     async def scenario():
         c = await ChatClient.connect(relay.ws_url)

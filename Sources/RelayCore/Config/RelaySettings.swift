@@ -99,12 +99,14 @@ public struct RelaySettings: Equatable, Sendable {
         if let bot = try r.object("bot") { try applyBot(.object(bot)) }
         if let retry = try r.object("retry").map(JSONValue.object) {
             let rr = ConfigReader(json: retry, path: "retry.")
-            try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs", "circuitBreakerFailures", "circuitBreakerOpenSeconds"])
+            try rr.reject(unknownKeysBesides: ["maxAttempts", "baseDelayMs", "maxDelayMs", "circuitBreakerFailures", "circuitBreakerOpenSeconds",
+                                                "circuitBreakerMinFailureMs"])
             core.retry.maxAttempts = try rr.int("maxAttempts", in: 1...100) ?? core.retry.maxAttempts
             core.retry.baseDelayMs = try rr.int("baseDelayMs", in: 1...600_000) ?? core.retry.baseDelayMs
             core.retry.maxDelayMs = try rr.int("maxDelayMs", in: 1...3_600_000) ?? core.retry.maxDelayMs
             core.retry.breaker.failureThreshold = try rr.int("circuitBreakerFailures", in: 0...10_000) ?? core.retry.breaker.failureThreshold
             if let open = try rr.int("circuitBreakerOpenSeconds", in: 1...3600) { core.retry.breaker.openMs = open * 1000 }
+            core.retry.breaker.minimumFailureSpanMs = try rr.int("circuitBreakerMinFailureMs", in: 0...600_000) ?? core.retry.breaker.minimumFailureSpanMs
         }
         if let copilot = try r.object("copilot").map(JSONValue.object) { try applyCopilot(copilot) }
         if let store = try r.object("store").map(JSONValue.object) { try applyStore(store) }

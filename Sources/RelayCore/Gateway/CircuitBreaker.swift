@@ -1,7 +1,12 @@
 /// Guards one 8x8 provider: after `failureThreshold` failed calls in a row
-/// (unreachable, timeouts, 5xx, 429) the circuit opens and no call is made for
-/// `openMs`; then one probe call goes through (half-open) and its outcome
-/// closes the circuit or opens it again.
+/// (unreachable, timeouts, 5xx, 429) spread over at least `minimumFailureSpanMs`
+/// the circuit opens and no call is made for `openMs`; then one probe call goes
+/// through (half-open) and its outcome closes the circuit or opens it again.
+///
+/// The span matters at high rates: the calls pipelined on one keep-alive
+/// connection all fail together when that connection drops — many failures
+/// "in a row" at one instant, which says nothing about 8x8's health and is
+/// fixed by the ordinary retry.
 ///
 /// While 8x8 is down, every session would otherwise retry on its own backoff,
 /// a storm of doomed calls that also burns each session's retry budget. Calls
@@ -11,10 +16,13 @@ public struct CircuitBreaker: Equatable, Sendable {
         /// Consecutive failures that open the circuit; 0 disables the breaker.
         public var failureThreshold: Int
         public var openMs: Int
+        /// How long the run of failures must last (from its first to its last failure) to open the circuit.
+        public var minimumFailureSpanMs: Int
 
-        public init(failureThreshold: Int = 5, openMs: Int = 30_000) {
+        public init(failureThreshold: Int = 5, openMs: Int = 30_000, minimumFailureSpanMs: Int = 2_000) {
             self.failureThreshold = failureThreshold
             self.openMs = openMs
+            self.minimumFailureSpanMs = minimumFailureSpanMs
         }
     }
 
@@ -40,6 +48,8 @@ public struct CircuitBreaker: Equatable, Sendable {
     public let policy: Policy
     public private(set) var state = State.closed
     public private(set) var consecutiveFailures = 0
+    /// When the current run of failures began.
+    private var failingSinceMs: Int64 = 0
     private var probe: CallID?
 
     public init(policy: Policy) { self.policy = policy }
@@ -73,9 +83,11 @@ public struct CircuitBreaker: Equatable, Sendable {
             state = .closed
             return .closed
         }
+        if consecutiveFailures == 0 { failingSinceMs = now }
         consecutiveFailures += 1
+        let sustained = consecutiveFailures >= policy.failureThreshold && now - failingSinceMs >= Int64(policy.minimumFailureSpanMs)
         switch state {
-        case .halfOpen where probe == nil, .closed where consecutiveFailures >= policy.failureThreshold:
+        case .halfOpen where probe == nil, .closed where sustained:
             let until = now + Int64(policy.openMs)
             state = .open(untilMs: until)
             return .opened(untilMs: until)

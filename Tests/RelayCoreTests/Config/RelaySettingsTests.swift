@@ -79,7 +79,7 @@ import Testing
         (["bot": ["type": "external"]], "bot.url", "is required when bot.type is \"external\""),
         (["bot": ["type": "external", "url": "http://b", "headers": ["x": 1]]], "bot.headers.x", "must be a string"),
         (["retry": ["maxAttempts": 0]], "retry.maxAttempts", "must be between 1 and 100, got 0"),
-        (["retry": ["jitter": true]], "retry.jitter", "is not a known setting (known: baseDelayMs, circuitBreakerFailures, circuitBreakerOpenSeconds, maxAttempts, maxDelayMs)"),
+        (["retry": ["jitter": true]], "retry.jitter", "is not a known setting (known: baseDelayMs, circuitBreakerFailures, circuitBreakerMinFailureMs, circuitBreakerOpenSeconds, maxAttempts, maxDelayMs)"),
         (["copilot": ["tokenSecret": "short"]], "copilot.tokenSecret", "must be at least 16 characters"),
         (["copilot": ["tokenTtlSeconds": 10]], "copilot.tokenTtlSeconds", "must be between 60 and 2592000, got 10"),
         (["limits": ["maxTextLength": 0]], "limits.maxTextLength", "must be between 1 and 100000, got 0"),

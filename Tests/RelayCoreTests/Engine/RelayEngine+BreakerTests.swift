@@ -7,7 +7,7 @@ import Testing
 @Suite struct RelayEngineBreakerTests {
     private func harness() -> EngineHarness {
         EngineHarness(config: testConfig(retry: RetryPolicy(maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 100,
-                                                            breaker: .init(failureThreshold: 2, openMs: 10_000))))
+                                                            breaker: .init(failureThreshold: 2, openMs: 10_000, minimumFailureSpanMs: 0))))
     }
 
     @Test func callsWaitForAnOpenCircuitWithoutSpendingAttemptsThenAProbeClosesIt() throws {
@@ -74,6 +74,6 @@ import Testing
         _ = h.complete(create, status: 400)
         let again = try #require(h.frame(c1, #"{"type":"request_handover"}"#).calls.first)
         #expect(h.complete(again.0, status: 404).logs.contains { $0.message.hasPrefix("8x8 create conversation failed") })
-        #expect(h.engine.breakers["default"] == CircuitBreaker(policy: .init(failureThreshold: 2, openMs: 10_000)))
+        #expect(h.engine.breakers["default"] == CircuitBreaker(policy: .init(failureThreshold: 2, openMs: 10_000, minimumFailureSpanMs: 0)))
     }
 }

@@ -2,7 +2,7 @@ import Testing
 @testable import RelayCore
 
 @Suite struct CircuitBreakerTests {
-    private let policy = CircuitBreaker.Policy(failureThreshold: 3, openMs: 10_000)
+    private let policy = CircuitBreaker.Policy(failureThreshold: 3, openMs: 10_000, minimumFailureSpanMs: 0)
 
     private func opened(at now: Int64 = 0) -> CircuitBreaker {
         var breaker = CircuitBreaker(policy: policy)
@@ -62,6 +62,24 @@ import Testing
         #expect(breaker.record(CallID(2), healthy: false, now: 10_100) == nil)
         #expect(breaker.state == .halfOpen)
         #expect(breaker.record(CallID(10), healthy: true, now: 10_200) == .closed)
+    }
+
+    @Test func failuresAtOneInstantDoNotOpenItThoseSpreadOverTheSpanDo() {
+        // The calls pipelined on one dropped connection fail together: an ordinary retry, not an outage.
+        var breaker = CircuitBreaker(policy: .init(failureThreshold: 3, openMs: 10_000, minimumFailureSpanMs: 2_000))
+        for n in 1...20 { #expect(breaker.record(CallID(UInt64(n)), healthy: false, now: 5_000) == nil) }
+        #expect(breaker.state == .closed)
+        #expect(breaker.record(CallID(21), healthy: false, now: 6_999) == nil)
+        #expect(breaker.record(CallID(22), healthy: false, now: 7_000) == .opened(untilMs: 17_000))
+    }
+
+    @Test func aSuccessStartsTheSpanAgain() {
+        var breaker = CircuitBreaker(policy: .init(failureThreshold: 2, openMs: 10_000, minimumFailureSpanMs: 1_000))
+        _ = breaker.record(CallID(1), healthy: false, now: 0)
+        _ = breaker.record(CallID(2), healthy: true, now: 900)
+        _ = breaker.record(CallID(3), healthy: false, now: 950)
+        #expect(breaker.record(CallID(4), healthy: false, now: 1_500) == nil)  // only 550 ms of failing
+        #expect(breaker.record(CallID(5), healthy: false, now: 1_950) == .opened(untilMs: 11_950))
     }
 
     @Test func aThresholdOfZeroDisablesIt() {
