@@ -79,3 +79,12 @@ def _family(name: str, types: dict):
         if name.endswith(suffix) and types.get(name[: -len(suffix)]) in ("histogram", "summary"):
             return name[: -len(suffix)]
     return None
+
+
+def scrape(relay, token=None) -> Metrics:
+    """GET /metrics from a running relay (with the bearer token when one is configured), parsed."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    r = relay.get("/metrics", headers=headers)
+    assert r.status == 200, r
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4"), r.headers
+    return parse(r.body.decode())

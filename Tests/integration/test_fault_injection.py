@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import prometheus_text
+from prometheus_text import scrape
 
 from chatclient import ChatClient, run
 from conftest import Fake8x8, free_port, poll_until
@@ -91,7 +91,7 @@ def test_the_conversation_completes_once_8x8_recovers(start_relay, fault):
 
 
 def circuit_open(relay) -> float:
-    return prometheus_text.parse(relay.get("/metrics").body.decode()).get("relay_8x8_circuit_open", provider="default")
+    return scrape(relay).get("relay_8x8_circuit_open", provider="default")
 
 
 def test_8x8_refusing_connections_then_coming_back(start_relay):

@@ -8,14 +8,8 @@ import struct
 import pytest
 from websockets.exceptions import InvalidStatus
 
-import prometheus_text
 from chatclient import ChatClient, masked_frame, raw_handshake, run, start_chat
-
-
-def refusals(relay) -> prometheus_text.Metrics:
-    r = relay.get("/metrics")
-    assert r.status == 200, r
-    return prometheus_text.parse(r.body.decode())
+from prometheus_text import scrape
 
 
 def test_messages_over_the_rate_are_refused_then_the_client_is_closed_with_1008(start_relay):
@@ -42,7 +36,7 @@ def test_messages_over_the_rate_are_refused_then_the_client_is_closed_with_1008(
         other = await start_chat(relay)
         await other.close()
         assert "kept sending over its rate limit" in relay.stderr()
-        counted = refusals(relay)
+        counted = scrape(relay)
         assert (counted.get("relay_limit_refusals_total", limit="rate"), counted.get("relay_limit_refusals_total", limit="rate_close")) == (3, 1)
 
     run(scenario())
@@ -81,7 +75,7 @@ def test_connections_per_address_are_capped_with_429(start_relay):
             await ChatClient.connect(relay.ws_url, label="third")
         assert refused.value.response.status_code == 429
         assert b"too many connections from this address" in refused.value.response.body
-        assert refusals(relay).get("relay_limit_refusals_total", limit="connections_per_address") == 1
+        assert scrape(relay).get("relay_limit_refusals_total", limit="connections_per_address") == 1
         # HTTP is not capped, and a slot frees when a connection closes.
         assert relay.healthy()
         await first.close()
@@ -111,7 +105,7 @@ def test_sessions_beyond_max_sessions_are_refused_with_server_full_and_1013(star
         error = await late.expect("error")
         assert error["code"] == "server_full", error
         assert (await late.expect_closed())[0] == 1013
-        assert refusals(relay).get("relay_limit_refusals_total", limit="sessions") == 1
+        assert scrape(relay).get("relay_limit_refusals_total", limit="sessions") == 1
         # The existing session can still be resumed.
         again = await ChatClient.connect(relay.ws_url, label="again")
         async with again:
@@ -130,7 +124,7 @@ def test_request_bodies_over_the_limit_get_413(start_relay):
     small = relay.post("/webhooks/8x8", {"eventType": "WEB_HOOK_VERIFY"})
     assert small.status != 413
     assert relay.healthy()
-    assert refusals(relay).get("relay_limit_refusals_total", limit="request_body_bytes") == 1
+    assert scrape(relay).get("relay_limit_refusals_total", limit="request_body_bytes") == 1
 
 
 def read_frame(sock) -> tuple[int, bytes]:
@@ -164,7 +158,7 @@ def test_a_silent_peer_is_pinged_then_closed_with_1001(start_relay):
                 assert struct.unpack(">H", payload[:2])[0] == 1001 and b"no answer to pings" in payload, payload
                 break
         assert opcodes[0] == 0x9 and opcodes[-1] == 0x8, opcodes
-    assert refusals(relay).get("relay_limit_refusals_total", limit="idle") == 1
+    assert scrape(relay).get("relay_limit_refusals_total", limit="idle") == 1
 
 
 def test_a_peer_that_answers_pings_stays_connected_past_the_idle_timeout(start_relay):

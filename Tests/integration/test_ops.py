@@ -6,20 +6,12 @@ loopback; the agent's side is played through the simulator's agent routes.
 
 import json
 
-import prometheus_text
+from prometheus_text import scrape
 from chatclient import AGENT, BOT, ChatClient, agent_accepts, ask_for_agent, run, start_chat, user_texts
 from conftest import poll_until
 
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 LEVELS_AT_INFO_OR_ABOVE = {"info", "notice", "warning", "error", "critical"}
-
-
-def scrape(relay, token=None) -> prometheus_text.Metrics:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    r = relay.get("/metrics", headers=headers)
-    assert r.status == 200, r
-    assert r.headers["content-type"].startswith("text/plain; version=0.0.4"), r.headers
-    return prometheus_text.parse(r.body.decode())
 
 
 async def chat_and_handover(relay, *, bot_text: str, agent_text: str, user_to_agent_text: str):

@@ -3,10 +3,14 @@ import Testing
 @testable import RelayCore
 
 @Suite struct MaxSessionsTests {
-    @Test func aNewSessionBeyondTheLimitIsRefusedAndTheConnectionClosedWith1013() {
+    private static let oneSession: RelayCoreConfig = {
         var config = testConfig()
         config.limits.maxSessions = 1
-        var h = EngineHarness(config: config)
+        return config
+    }()
+
+    @Test func aNewSessionBeyondTheLimitIsRefusedAndTheConnectionClosedWith1013() {
+        var h = EngineHarness(config: Self.oneSession)
         let c1 = h.connect(1)
         _ = h.hello(c1)
         let c2 = h.connect(2)
@@ -21,9 +25,7 @@ import Testing
     }
 
     @Test func resumingAnExistingSessionIsStillAllowedAtTheLimit() {
-        var config = testConfig()
-        config.limits.maxSessions = 1
-        var h = EngineHarness(config: config)
+        var h = EngineHarness(config: Self.oneSession)
         let c1 = h.connect(1)
         _ = h.hello(c1)
         h.engine.chatDisconnected(c1)
