@@ -65,7 +65,7 @@ let package = Package(
 
         .executableTarget(name: "handover-relay", dependencies: [
             "RelayShell", "RelayCore", "ChatGatewaySimulator", "CopilotAnalyzers", "HTTPModel", "RelayJSON",
-            "RelayStore", "SQLiteStore", "RelayLogging",
+            "RelayStore", "SQLiteStore", "RedisStore", "RelayLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

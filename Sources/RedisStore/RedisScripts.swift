@@ -22,10 +22,14 @@ enum RedisScripts {
 
     /// Applies a list of writes atomically; the one writer of the log, snapshots, cursors
     /// and (inside transactions) dedupe keys.
-    /// KEYS: epoch, offset counter, log stream, sessions hash, keys zset, cursors hash.
-    /// ARGV: index prefix, epoch, expected last offset ('' = don't check), then ops:
+    /// KEYS: epoch, offset counter, log stream, sessions hash, keys zset, cursors hash,
+    /// owners hash, conversations hash.
+    /// ARGV: index prefix, epoch, expected last offset ('' = don't check), key prefix, then ops:
     ///   A session seq ts kind payload | P id state | R id | C name offset | K key now expiresAt
+    ///   | O session node (the node must own the session, or claims it if nobody does)
+    ///   | V conversation session (routing for webhooks that land on another node)
     /// Returns {offset before the first append, then 1/0 per K op (recorded or duplicate)}.
+    /// An O op naming a session another node owns fails the whole call with FENCED.
     static let apply = prologue + """
 
         local bad = checkEpoch(KEYS[1], ARGV[2]); if bad then return bad end
@@ -33,14 +37,20 @@ enum RedisScripts {
         if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= last then
           return redis.error_reply('CONFLICT another writer appended to the log during this transaction')
         end
-        local width = {A = 6, P = 3, R = 2, C = 3, K = 4}
-        -- Pass 1: check every append against the stored index and the batch itself.
+        local width = {A = 6, P = 3, R = 2, C = 3, K = 4, O = 3, V = 3}
+        local kp = ARGV[4]
+        -- Pass 1: check ownership, and every append against the stored index and the batch itself.
         local seen = {}
-        local i = 4
+        local i = 5
         while i <= #ARGV do
           local op = ARGV[i]
           if not width[op] then return redis.error_reply('ERR unknown store op ' .. op) end
-          if op == 'A' then
+          if op == 'O' then
+            local owner = redis.call('HGET', KEYS[7], ARGV[i + 1])
+            if owner and owner ~= ARGV[i + 2] then
+              return redis.error_reply('FENCED ' .. ARGV[i + 1])
+            end
+          elseif op == 'A' then
             local sid, seq = ARGV[i + 1], ARGV[i + 2]
             local id = sid .. '\\0' .. seq
             if seen[id] or redis.call('ZCOUNT', ARGV[1] .. sid, seq, seq) > 0 then
@@ -53,7 +63,7 @@ enum RedisScripts {
         -- Pass 2: nothing can fail any more; write.
         local first = last
         local result = {int(first)}
-        i = 4
+        i = 5
         while i <= #ARGV do
           local op = ARGV[i]
           if op == 'A' then
@@ -64,7 +74,25 @@ enum RedisScripts {
           elseif op == 'P' then
             redis.call('HSET', KEYS[4], ARGV[i + 1], ARGV[i + 2])
           elseif op == 'R' then
-            redis.call('HDEL', KEYS[4], ARGV[i + 1])
+            local sid = ARGV[i + 1]
+            redis.call('HDEL', KEYS[4], sid)
+            local owner = redis.call('HGET', KEYS[7], sid)
+            if owner then
+              redis.call('HDEL', KEYS[7], sid)
+              redis.call('SREM', kp .. 'nodesessions:' .. owner, sid)
+            end
+            for _, cid in ipairs(redis.call('SMEMBERS', kp .. 'convsof:' .. sid)) do
+              if redis.call('HGET', KEYS[8], cid) == sid then redis.call('HDEL', KEYS[8], cid) end
+            end
+            redis.call('DEL', kp .. 'convsof:' .. sid)
+          elseif op == 'O' then
+            if not redis.call('HGET', KEYS[7], ARGV[i + 1]) then
+              redis.call('HSET', KEYS[7], ARGV[i + 1], ARGV[i + 2])
+              redis.call('SADD', kp .. 'nodesessions:' .. ARGV[i + 2], ARGV[i + 1])
+            end
+          elseif op == 'V' then
+            redis.call('HSET', KEYS[8], ARGV[i + 1], ARGV[i + 2])
+            redis.call('SADD', kp .. 'convsof:' .. ARGV[i + 2], ARGV[i + 1])
           elseif op == 'C' then
             redis.call('HSET', KEYS[6], ARGV[i + 1], ARGV[i + 2])
           elseif op == 'K' then

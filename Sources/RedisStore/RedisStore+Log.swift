@@ -59,7 +59,7 @@ extension RedisStore {
     }
 
     /// A stream entry `[id, [s, session, q, seq, t, ts, k, kind, p, payload]]` as an event.
-    private static func event(_ entry: RedisReply) throws(StoreError) -> StoredEvent {
+    static func event(_ entry: RedisReply) throws(StoreError) -> StoredEvent {
         let parts = entry.elements
         guard parts.count == 2, let id = parts[0].text, let offset = Int64(id.prefix { $0 != "-" }) else {
             throw StoreError(.corrupt, "Redis: malformed log entry")

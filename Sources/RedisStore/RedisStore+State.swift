@@ -24,6 +24,11 @@ extension RedisStore {
         return result.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
 
+    public func session(id: String) throws(StoreError) -> StoredSession? {
+        guard case .string(let state) = try run(["HGET", key("sessions"), .text(id)]) else { return nil }
+        return StoredSession(id: id, state: try Self.json(state, what: "state of session \(id)"))
+    }
+
     // MARK: dedupe keys
 
     public func rememberKey(_ key: String, now: Int64, expiresAt: Int64) throws(StoreError) -> Bool {

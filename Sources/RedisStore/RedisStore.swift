@@ -32,9 +32,13 @@ public final class RedisStore: EventStore {
         public var connectTimeoutMs: Int
         /// Every command after connecting gives up (and the connection is re-made) after this long.
         public var commandTimeoutMs: Int
+        /// This relay's name among the nodes sharing the store (see `ClusterStore`). Nil for a
+        /// store used by one relay alone: commits then do not check session ownership.
+        public var nodeID: String?
 
-        public init(prefix: String = "relay", connectTimeoutMs: Int = 2_000, commandTimeoutMs: Int = 5_000) {
+        public init(prefix: String = "relay", connectTimeoutMs: Int = 2_000, commandTimeoutMs: Int = 5_000, nodeID: String? = nil) {
             self.prefix = prefix
+            self.nodeID = nodeID
             self.connectTimeoutMs = connectTimeoutMs
             self.commandTimeoutMs = commandTimeoutMs
         }
@@ -42,7 +46,7 @@ public final class RedisStore: EventStore {
 
     public let url: RedisURL
     public let options: Options
-    public let epoch: String
+    public private(set) var epoch: String
     /// The first part of every key of this store, `hr:{prefix}:`.
     public let keyPrefix: String
     let connection: RedisConnection
@@ -79,14 +83,30 @@ public final class RedisStore: EventStore {
         let connection = try RedisConnection(url: url, options: .init(connectTimeoutMs: options.connectTimeoutMs,
                                                                         commandTimeoutMs: options.commandTimeoutMs))
         self.connection = connection
-        // SET NX: the first opener creates the epoch, later ones read it. A missing key means
-        // a new (or lost) history, hence a new epoch.
-        let key = RedisArg.text(keyPrefix + "epoch")
-        try Self.check(connection.command(["SET", key, .text(StoreEpoch.random()), "NX"]))
-        guard let epoch = try Self.check(connection.command(["GET", key])).text, !epoch.isEmpty else {
-            throw StoreError(.corrupt, "\(url): no epoch under \(keyPrefix)epoch")
+        self.epoch = try Self.openEpoch(connection, key: .text(keyPrefix + "epoch"), url: url)
+    }
+
+    /// SET NX: the first opener creates the epoch, later ones read it. A missing key means
+    /// a new (or lost) history, hence a new epoch.
+    private static func openEpoch(_ connection: RedisConnection, key: RedisArg, url: RedisURL) throws(StoreError) -> String {
+        try check(connection.command(["SET", key, .text(StoreEpoch.random()), "NX"]))
+        guard let epoch = try check(connection.command(["GET", key])).text, !epoch.isEmpty else {
+            throw StoreError(.corrupt, "\(url): no epoch")
         }
-        self.epoch = epoch
+        return epoch
+    }
+
+    /// Starts writing under the store's current epoch after it lost its data (`.lost`):
+    /// a new history, or the one another relay node started already.
+    public func reopen() throws(StoreError) {
+        pending = nil
+        base = nil
+        epoch = try Self.openEpoch(connection, key: key("epoch"), url: url)
+    }
+
+    /// The epoch stored in Redis now (nil if the data is gone), to notice a loss before writing.
+    public func storedEpoch() throws(StoreError) -> String? {
+        try run(["GET", key("epoch")]).text
     }
 
     /// Disconnects; later calls throw `.closed`. Also done on deinit.
@@ -103,7 +123,9 @@ public final class RedisStore: EventStore {
         guard case .error(let message) = reply else { return reply }
         func rest() -> String { String(message.drop { $0 != " " }.dropFirst()) }
         if message.hasPrefix("DUPLICATE ") { throw StoreError(.duplicate, rest()) }
-        if message.hasPrefix("EPOCH ") || message.hasPrefix("CONFLICT ") { throw StoreError(.backend, rest()) }
+        if message.hasPrefix("EPOCH ") { throw StoreError(.lost, rest()) }
+        if message.hasPrefix("CONFLICT ") { throw StoreError(.backend, rest()) }
+        if message.hasPrefix("FENCED ") { throw StoreError(.fenced, rest()) }
         throw StoreError(.backend, "Redis: \(message)")
     }
 
@@ -132,8 +154,9 @@ public final class RedisStore: EventStore {
     /// Runs writes through the apply script now; returns its result ({first offset, K results…}).
     @discardableResult
     func apply(_ ops: [RedisArg], expectedLast: Int64?) throws(StoreError) -> [Int64] {
-        let keys: [RedisArg] = [key("epoch"), key("offset"), key("log"), key("sessions"), key("keys"), key("cursors")]
-        let args: [RedisArg] = [.text(indexPrefix), .text(epoch), expectedLast.map { .int($0) } ?? ""] + ops
+        let keys: [RedisArg] = [key("epoch"), key("offset"), key("log"), key("sessions"), key("keys"), key("cursors"),
+                                key("owners"), key("convs")]
+        let args: [RedisArg] = [.text(indexPrefix), .text(epoch), expectedLast.map { .int($0) } ?? "", .text(keyPrefix)] + ops
         let reply = try eval(RedisScripts.apply, keys: keys, args: args)
         let values = reply.elements.compactMap(\.int)
         guard values.count == reply.elements.count, !values.isEmpty else {

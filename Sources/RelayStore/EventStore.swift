@@ -72,6 +72,9 @@ public protocol EventStore: AnyObject {
     /// Every saved snapshot, ordered by id.
     func allSessions() throws(StoreError) -> [StoredSession]
 
+    /// One saved snapshot, nil if there is none (finished or unknown session).
+    func session(id: String) throws(StoreError) -> StoredSession?
+
     // MARK: dedupe keys (webhook event ids, client message ids)
 
     /// Records `key` until `expiresAt`. Returns false if it is already recorded and not
@@ -95,12 +98,25 @@ public protocol EventStore: AnyObject {
 
     // MARK: grouping
 
+    /// Writes one service turn's changes atomically and returns the events' offsets, in
+    /// order. Throws like `append`; a store shared by several nodes also throws `.fenced`
+    /// when the commit writes to a session another node owns now (nothing is written).
+    /// Every store gets it from ``commitInTransaction(_:)`` unless it does better.
+    func commit(_ batch: StoreCommit) throws(StoreError) -> [Int64]
+
     /// Runs `body` as one atomic unit: if it throws, every write it made is undone.
     /// Calls may nest (an inner failure caught by the outer body undoes only the inner part).
     func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R
 }
 
 extension EventStore {
+    public func commit(_ batch: StoreCommit) throws(StoreError) -> [Int64] { try commitInTransaction(batch) }
+
+    /// The generic lookup: a scan of every snapshot (stores with an index do better).
+    public func session(id: String) throws(StoreError) -> StoredSession? {
+        try allSessions().first { $0.id == id }
+    }
+
     /// Whether a stream reader that has consumed everything up to `position` (in this epoch)
     /// can continue with `events(after: position, …)` without missing events.
     public func canResume(after position: Int64) throws(StoreError) -> Bool {

@@ -100,6 +100,13 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let backend = Code("backend")
         /// The store was closed.
         public static let closed = Code("closed")
+        /// A shared store refused a write to a session that another relay node owns now
+        /// (this node was presumed dead and its sessions were taken over). The message is
+        /// the session id; nothing of the call was written.
+        public static let fenced = Code("fenced")
+        /// A shared store lost its data (a Redis restart without persistence): its epoch
+        /// changed. Nothing was written; reopen the store (a new history) before writing again.
+        public static let lost = Code("lost")
     }
 }
 

@@ -8,6 +8,7 @@ import RelayCrypto
 import RelayJSON
 import RelayShell
 import RelayStore
+import RedisStore
 import SQLiteStore
 
 /// A reason start-up cannot go on. Printed as "Error: <message>" without the
@@ -97,7 +98,11 @@ struct Launcher {
         }
         do {
             // After start: resending pending 8x8 calls needs the loop's client side.
-            try relay.restoreFromStore()
+            if let shared = store as? RedisStore {
+                try relay.joinCluster(shared, nodeTimeoutMs: settings.store.redis.nodeTimeoutMs)
+            } else {
+                try relay.restoreFromStore()
+            }
             try relay.startWebhookFeeds(settings.stream.webhooks)
         } catch {
             throw StartupError("cannot read the event store: \(error)")
@@ -105,14 +110,19 @@ struct Launcher {
         Self.installSignalHandlers()
         printBanner(settings, simulator: simulatorMode)
         loop.run()
+        relay.leaveCluster()
         logger.notice("stopped")
     }
 
     /// The durable event log: `<data-dir>/relay.sqlite3`, or memory when configured so.
     private func openStore(_ settings: RelaySettings, logger: Logger) throws -> any EventStore {
-        guard settings.store.backend == .sqlite else {
+        switch settings.store.backend {
+        case .sqlite: break
+        case .memory:
             logger.notice("event store in memory: sessions will not survive a restart")
             return InMemoryStore()
+        case .redis:
+            return try openRedisStore(settings.store.redis, logger: logger)
         }
         do {
             try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true,
@@ -126,6 +136,27 @@ struct Launcher {
             return try SQLiteStore(path: path, options: options)
         } catch {
             throw StartupError("cannot open the event store '\(path)': \(error.message) (is another relay using this data directory?)")
+        }
+    }
+
+    /// The shared store of a multi-node deployment, opened with a node id fresh for this
+    /// process: a restarted relay is a new node, and its old sessions are taken over.
+    private func openRedisStore(_ redis: RedisSettings, logger: Logger) throws -> RedisStore {
+        let url: RedisURL
+        do {
+            url = try RedisURL(parsing: redis.url ?? "")
+        } catch {
+            throw StartupError("store.redis.url: \(error.message)")
+        }
+        let host = ProcessInfo.processInfo.hostName.prefix(40)
+        let node = "\(host)-\(StoreEpoch.random().prefix(8))"
+        do {
+            let store = try RedisStore(url: url, options: .init(prefix: redis.prefix, nodeID: node))
+            logger.notice("event store on Redis", metadata: ["redis": "\(url)", "prefix": "\(redis.prefix)", "node": "\(node)",
+                                                             "epoch": "\(store.epoch)"])
+            return store
+        } catch {
+            throw StartupError("cannot open the Redis store: \(error.message)")
         }
     }
 

@@ -22,8 +22,14 @@ struct RelayOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder for state that survives restarts (default ./.data).")
     var dataDir: String?
 
-    @Option(name: .long, help: "Event log backend: sqlite (default, <data-dir>/relay.sqlite3) or memory (nothing survives).")
+    @Option(name: .long, help: "Event log backend: sqlite (default, <data-dir>/relay.sqlite3), memory (nothing survives) or redis (several nodes).")
     var store: String?
+
+    @Option(name: .customLong("redis-url"), help: "With --store redis: redis://[[user]:password@]host[:port][/db] (a password is better passed as RELAY_REDIS_URL).")
+    var redisURL: String?
+
+    @Option(name: .customLong("redis-prefix"), help: "With --store redis: key prefix, so deployments can share one Redis (default relay).")
+    var redisPrefix: String?
 
     @Option(name: .customLong("knowledge-base"), help: "Folder of Markdown articles for copilot suggestions (default docs/examples/kb).")
     var knowledgeBase: String?
@@ -80,7 +86,7 @@ struct RelayOptions: ParsableArguments {
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
             ("port", port), ("bind", bind), ("public-url", publicURL), ("web-root", webRoot), ("data-dir", dataDir),
-            ("knowledge-base", knowledgeBase), ("store", store), ("log-level", logLevel), ("log-format", logFormat),
+            ("knowledge-base", knowledgeBase), ("store", store), ("redis-url", redisURL), ("redis-prefix", redisPrefix), ("log-level", logLevel), ("log-format", logFormat),
             ("bot-script", botScript), ("bot-url", botURL), ("copilot-secret", copilotSecret),
             ("8x8-base-url", baseURL), ("8x8-api-key", apiKey), ("8x8-tenant", tenant), ("8x8-channel-id", channelID),
             ("8x8-queue-id", queueID), ("8x8-properties", properties), ("8x8-webhook-signatures", webhookSignatures),

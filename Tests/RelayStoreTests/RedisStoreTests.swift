@@ -35,7 +35,7 @@ struct RedisStoreTests {
             try store.append([event("a", 3)])
             Issue.record("appended after the history was lost")
         } catch {
-            #expect(error.code == .backend)
+            #expect(error.code == .lost)
             #expect(error.message.contains("epoch changed"))
         }
         #expect(try store.lastOffset() == 0)   // (and wrote nothing: no counter, no epoch)

@@ -11,6 +11,7 @@ public enum ConfigFileSecrets {
         }
         if file["copilot"]?["tokenSecret"] != nil { keys.append("copilot.tokenSecret") }
         if file["metrics"]?["token"] != nil { keys.append("metrics.token") }
+        if let url = file["store"]?["redis"]?["url"]?.stringValue, url.contains("@") { keys.append("store.redis.url") }
         for (index, hook) in (file["stream"]?["webhooks"]?.arrayValue ?? []).enumerated() where hook["secret"] != nil {
             keys.append("stream.webhooks[\(index)].secret")
         }

@@ -21,12 +21,9 @@ extension RelaySettings {
         }
         if let d = o["data-dir"], !d.isEmpty { dataDir = d }
         if let k = o["knowledge-base"], !k.isEmpty { knowledgeBasePath = k }
-        if let s = o["store"] {
-            guard let backend = StoreSettings.Backend(rawValue: s) else {
-                throw ConfigError(key: "store", problem: "must be \"sqlite\" or \"memory\", got \"\(s)\"")
-            }
-            store.backend = backend
-        }
+        if let s = o["store"] { store.backend = try Self.storeBackend(s, key: "store") }
+        if let u = o["redis-url"] { store.redis.url = try Self.redisURL(u, key: "redis-url") }
+        if let p = o["redis-prefix"] { store.redis.prefix = try Self.redisPrefix(p, key: "redis-prefix") }
         applyTLS(overrides: o)
         try applyAllowedOrigins(overrides: o)
         try applyOps(overrides: o)
@@ -75,6 +72,7 @@ extension RelaySettings {
             throw ConfigError(key: "logLevel", problem: "must be one of \(levels.joined(separator: ", ")), got \"\(logLevel)\"")
         }
         try validateTLS()
+        try validateStore()
         guard !core.providers.isEmpty else { return }  // simulator mode fills in its own
         if core.handovers.isEmpty {
             throw ConfigError(key: "8x8-channel-id", problem: "is required: an 8x8 provider is configured but no handover settings (set --8x8-channel-id and --8x8-queue-id, or handovers.default in the config file)")

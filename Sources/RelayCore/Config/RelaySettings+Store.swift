@@ -3,7 +3,7 @@ import RelayJSON
 
 /// Where the durable event log lives.
 public struct StoreSettings: Equatable, Sendable {
-    public enum Backend: String, Sendable { case sqlite, memory }
+    public enum Backend: String, Sendable { case sqlite, memory, redis }
     public enum Synchronous: String, Sendable { case normal, full }
 
     /// `sqlite` (default): `<dataDir>/relay.sqlite3`, survives restarts and crashes.
@@ -11,8 +11,33 @@ public struct StoreSettings: Equatable, Sendable {
     public var backend = Backend.sqlite
     /// `normal` survives a crash of the relay; `full` also survives power loss (an fsync per commit).
     public var synchronous = Synchronous.normal
+    /// `redis`: the shared store of a multi-node deployment (docs/REDIS.md).
+    public var redis = RedisSettings()
 
     public init() {}
+
+    static let backendProblem = "must be \"sqlite\", \"memory\" or \"redis\""
+}
+
+/// Where the shared store of several relay nodes lives.
+public struct RedisSettings: Equatable, Sendable {
+    /// `redis://[[user]:password@]host[:port][/db]`; required with `store.backend: redis`.
+    /// May carry a password: never printed (see ``redactedURL``).
+    public var url: String?
+    /// Every key starts with `hr:{prefix}:`: deployments sharing one Redis use different prefixes.
+    public var prefix = "relay"
+    /// A node whose heartbeat is this old is dead: its sessions are taken over by the others.
+    public var nodeTimeoutMs = 5_000
+
+    public init() {}
+
+    /// The URL with its user info replaced by `***` (for summaries and errors).
+    public var redactedURL: String? {
+        guard let url else { return nil }
+        let scheme = "redis://"
+        guard url.hasPrefix(scheme), let at = url.lastIndex(of: "@") else { return url }
+        return scheme + "***" + String(url[at...])
+    }
 }
 
 /// How long finished sessions' events are kept. Events of live sessions are
@@ -63,12 +88,14 @@ public struct StreamSettings: Equatable, Sendable {
 extension RelaySettings {
     mutating func applyStore(_ json: JSONValue) throws(ConfigError) {
         let r = ConfigReader(json: json, path: "store.")
-        try r.reject(unknownKeysBesides: ["backend", "synchronous", "retention"])
-        if let backend = try r.string("backend") {
-            guard let value = StoreSettings.Backend(rawValue: backend) else {
-                throw ConfigError(key: "store.backend", problem: "must be \"sqlite\" or \"memory\", got \"\(backend)\"")
-            }
-            store.backend = value
+        try r.reject(unknownKeysBesides: ["backend", "synchronous", "retention", "redis"])
+        if let backend = try r.string("backend") { store.backend = try Self.storeBackend(backend, key: "store.backend") }
+        if let redis = try r.object("redis").map(JSONValue.object) {
+            let rr = ConfigReader(json: redis, path: "store.redis.")
+            try rr.reject(unknownKeysBesides: ["url", "prefix", "nodeTimeoutMs"])
+            if let url = try rr.string("url") { store.redis.url = try Self.redisURL(url, key: "store.redis.url") }
+            if let prefix = try rr.string("prefix") { store.redis.prefix = try Self.redisPrefix(prefix, key: "store.redis.prefix") }
+            store.redis.nodeTimeoutMs = try rr.int("nodeTimeoutMs", in: 2_000...120_000) ?? store.redis.nodeTimeoutMs
         }
         if let sync = try r.string("synchronous") {
             guard let value = StoreSettings.Synchronous(rawValue: sync) else {
@@ -84,6 +111,40 @@ extension RelaySettings {
             else if let hours = try rr.int("maxAgeHours", in: 1...876_000) { self.retention.maxAgeHours = hours }
             if retention["maxEvents"] == .null { self.retention.maxEvents = nil }
             else if let count = try rr.int("maxEvents", in: 1_000...1_000_000_000) { self.retention.maxEvents = count }
+        }
+    }
+
+    static func storeBackend(_ text: String, key: String) throws(ConfigError) -> StoreSettings.Backend {
+        guard let value = StoreSettings.Backend(rawValue: text) else {
+            throw ConfigError(key: key, problem: StoreSettings.backendProblem + ", got \"\(text.prefix(40))\"")
+        }
+        return value
+    }
+
+    /// Only the scheme is checked here (the Redis store parses the rest at start, and
+    /// `--check-config` runs that too); `rediss://` gets its own answer.
+    static func redisURL(_ text: String, key: String) throws(ConfigError) -> String {
+        if text.hasPrefix("rediss://") {
+            throw ConfigError(key: key, problem: "TLS to Redis (rediss://) is not supported by the hiredis Debian ships (0.14): "
+                + "reach a remote Redis through a local TLS tunnel (stunnel, spiped) and use redis://127.0.0.1:<port>")
+        }
+        guard text.hasPrefix("redis://"), text.count > 8 else {
+            throw ConfigError(key: key, problem: "must be redis://[[user]:password@]host[:port][/db]")
+        }
+        return text
+    }
+
+    static func redisPrefix(_ text: String, key: String) throws(ConfigError) -> String {
+        guard !text.isEmpty, text.count <= 64, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw ConfigError(key: key, problem: "must be 1–64 letters, digits, '-', '_' or '.'")
+        }
+        return text
+    }
+
+    /// `store.backend: redis` needs a URL (checked once every source is applied).
+    func validateStore() throws(ConfigError) {
+        if store.backend == .redis, store.redis.url == nil {
+            throw ConfigError(key: "store.redis.url", problem: "is required with store.backend \"redis\" (or --redis-url / RELAY_REDIS_URL)")
         }
     }
 

@@ -14,7 +14,8 @@ extension RelaySettings {
             "public URL:      \(core.publicURL)",
             "web root:        \(webRoot)",
             "data dir:        \(dataDir)",
-            "store:           \(store.backend.rawValue)" + (store.backend == .sqlite ? " (synchronous \(store.synchronous.rawValue))" : ""),
+            "store:           \(store.backend.rawValue)" + (store.backend == .sqlite ? " (synchronous \(store.synchronous.rawValue))" : "")
+                + (store.backend == .redis ? " \(store.redis.redactedURL ?? "?") prefix \(store.redis.prefix)" : ""),
             "retention:       " + [retention.maxAgeHours.map { "\($0) h" } ?? "no age limit",
                                    retention.maxEvents.map { "\($0) events" } ?? "no count limit"].joined(separator: ", "),
             "log:             \(logLevel), \(ops.logFormat.rawValue)",

@@ -45,7 +45,7 @@ public struct RelaySettings: Equatable, Sendable {
     /// The single-provider options, by flag name; each is also `RELAY_<UPPER_SNAKE>`.
     public static let overrideKeys = [
         "port", "bind", "public-url", "web-root", "data-dir", "log-level", "bot-script", "bot-url", "copilot-secret",
-        "knowledge-base", "store", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins", "log-format", "metrics-token",
+        "knowledge-base", "store", "redis-url", "redis-prefix", "tls-cert", "tls-key", "tls-ca-bundle", "allowed-origins", "log-format", "metrics-token",
         "8x8-base-url", "8x8-api-key", "8x8-tenant", "8x8-channel-id", "8x8-queue-id", "8x8-properties",
         "8x8-webhook-signatures",
     ]

@@ -11,6 +11,14 @@ public enum RelayEffect: Equatable, Sendable {
     /// Wake the core after a delay with `timerFired`.
     case schedule(TimerID, afterMs: Int)
     case log(LogRecord)
+
+    /// The connection a send or close is for.
+    public var connection: ConnectionID? {
+        switch self {
+        case .send(let connection, _), .close(let connection, _, _): connection
+        default: nil
+        }
+    }
 }
 
 /// A structured log line. Never carries secrets: callers pass ids and reasons only.

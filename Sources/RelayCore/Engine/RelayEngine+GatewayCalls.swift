@@ -99,7 +99,7 @@ extension RelayEngine {
                         + pumpOutbox(sid, now: now)
                 }
                 sessions[sid]!.handover!.conversationCreated(id: conversation)
-                register(conversation: conversation, for: sid)
+                registerCreated(conversation: conversation, for: sid)
                 // Cancelled or ended while the create call was in flight: leave at once.
                 if handover.state.isTerminal {
                     sessions[sid]!.outbox.enqueue(.removeUser(conversationID: conversation, provider: handover.settings.provider))

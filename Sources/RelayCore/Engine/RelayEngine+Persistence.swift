@@ -11,6 +11,7 @@ extension RelayEngine {
         guard !journal.isEmpty else { return changes }
         swap(&changes.events, &journal.events)
         swap(&changes.webhookIDs, &journal.webhookIDs)
+        swap(&changes.conversations, &journal.conversations)
         changes.finished = journal.finished
         journal.finished.removeAll()
         for sid in journal.touched {
@@ -27,20 +28,31 @@ extension RelayEngine {
     /// - Parameter webhookIDs: webhook event ids already processed (still remembered by the store).
     public mutating func restore(_ restored: [(SessionSnapshot, [SessionEvent])], webhookIDs: [String], now: Int64) -> [RelayEffect] {
         for id in webhookIDs { _ = firstSighting(ofWebhookEvent: id) }
-        var effects: [RelayEffect] = []
-        for (snapshot, events) in restored {
-            let session = snapshot.restored(events: events)
-            sessions[session.id] = session
-            journal.persisted[session.id] = session.snapshotVersion
-            if let conversation = session.handover?.conversationID { register(conversation: conversation, for: session.id) }
-        }
-        for sid in sessions.keys.sorted(by: { $0.rawValue < $1.rawValue }) where sessions[sid]!.outbox.head != nil {
-            effects += pumpOutbox(sid, now: now)
-        }
+        let effects = adopt(restored, now: now)
         let pending = effects.count
         return effects + [.log(LogRecord(.notice, "restored sessions", [
             "sessions": String(restored.count), "resentCalls": String(pending),
             "withHuman": String(sessions.values.filter(\.isWithHuman).count),
         ]))]
+    }
+
+    /// Takes over saved sessions (at start, or from a relay node that died): puts
+    /// them back with their logs and sends their pending 8x8 calls. A session
+    /// this engine already holds is left as it is.
+    public mutating func adopt(_ saved: [(SessionSnapshot, [SessionEvent])], now: Int64) -> [RelayEffect] {
+        var adopted: [SessionID] = []
+        for (snapshot, events) in saved {
+            let session = snapshot.restored(events: events)
+            guard sessions[session.id] == nil else { continue }
+            sessions[session.id] = session
+            adopted.append(session.id)
+            journal.persisted[session.id] = session.snapshotVersion
+            if let conversation = session.handover?.conversationID { register(conversation: conversation, for: session.id) }
+        }
+        var effects: [RelayEffect] = []
+        for sid in adopted.sorted(by: { $0.rawValue < $1.rawValue }) where sessions[sid]!.outbox.head != nil {
+            effects += pumpOutbox(sid, now: now)
+        }
+        return effects
     }
 }

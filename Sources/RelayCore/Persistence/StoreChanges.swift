@@ -15,10 +15,21 @@ public struct StoreChanges: Equatable, Sendable {
     public var finished: [SessionID] = []
     /// 8x8 webhook event ids processed, so a redelivery after a restart is still a duplicate.
     public var webhookIDs: [String] = []
+    /// 8x8 conversations created, for nodes that must route their webhooks (see ``StoreCommit/conversations``).
+    public var conversations: [ConversationLink] = []
 
     public init() {}
 
-    public var isEmpty: Bool { events.isEmpty && snapshots.isEmpty && finished.isEmpty && webhookIDs.isEmpty }
+    public var isEmpty: Bool { events.isEmpty && snapshots.isEmpty && finished.isEmpty && webhookIDs.isEmpty && conversations.isEmpty }
+
+    /// Everything about `sessions` taken out: their writes were refused because another
+    /// node owns them now (``StoreError/Code/fenced``).
+    public mutating func drop(sessions: Set<String>) {
+        events.removeAll { sessions.contains($0.sessionID) }
+        snapshots.removeAll { sessions.contains($0.id) }
+        finished.removeAll { sessions.contains($0.rawValue) }
+        conversations.removeAll { sessions.contains($0.sessionID) }
+    }
 }
 
 /// The engine's record of changes not yet taken by the shell, and the last
@@ -29,11 +40,12 @@ struct Journal: Sendable {
     private var touchedSet: Set<SessionID> = []
     var finished: [SessionID] = []
     var webhookIDs: [String] = []
+    var conversations: [ConversationLink] = []
     /// The version of each session's last written snapshot (a version, not a
     /// copy: idle sessions cost a few bytes here, not a second session header).
     var persisted: [SessionID: SnapshotVersion] = [:]
 
-    var isEmpty: Bool { events.isEmpty && touched.isEmpty && finished.isEmpty && webhookIDs.isEmpty }
+    var isEmpty: Bool { events.isEmpty && touched.isEmpty && finished.isEmpty && webhookIDs.isEmpty && conversations.isEmpty }
 
     mutating func touch(_ sid: SessionID) {
         if touchedSet.insert(sid).inserted { touched.append(sid) }

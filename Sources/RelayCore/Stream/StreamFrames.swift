@@ -158,6 +158,9 @@ public enum StreamCloseCode {
     public static let badPosition: UInt16 = 4416
     /// The subscriber fell too far behind; resume from its last offset.
     public static let tooSlow: UInt16 = 4429
+    /// The log's history was reset (a new epoch: the shared store lost its data).
+    /// Resubscribe from the last position: `subscribed` says `recovered:false`.
+    public static let historyReset: UInt16 = 4410
     /// The log could not be read; retry later from the last offset.
     public static let storeUnavailable: UInt16 = 1011
 }

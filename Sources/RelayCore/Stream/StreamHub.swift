@@ -48,6 +48,19 @@ public struct StreamHub: Sendable {
 
     public mutating func connected(_ connection: ConnectionID) { subscribers[connection] = Subscriber() }
 
+    /// The log started a new history (epoch): every subscriber's position belongs to the old
+    /// one, so each is told and closed; it resubscribes and learns `recovered:false`.
+    public mutating func historyReset() -> [RelayEffect] {
+        var effects: [RelayEffect] = []
+        for connection in subscribers.keys.sorted() where subscribers[connection]!.phase != .closed {
+            subscribers[connection]!.phase = .closed
+            effects += [.send(connection, StreamFrame.error(code: "epoch_changed", message: "the event log was reset (new epoch); resubscribe from your position")),
+                        .close(connection, code: StreamCloseCode.historyReset, reason: "epoch_changed")]
+        }
+        live.removeAll()
+        return effects
+    }
+
     public mutating func disconnected(_ connection: ConnectionID) {
         if subscribers.removeValue(forKey: connection)?.phase == .live { live.removeAll { $0 == connection } }
     }

@@ -12,8 +12,12 @@ public final class CopilotEndpoint: WebSocketEndpoint {
     public func opened(_ connection: ConnectionID) { host.engine.copilotConnected(connection) }
 
     public func received(_ connection: ConnectionID, text: String) {
+        if host.routeFrame(connection, text: text, channel: .copilot) { return }
         host.execute(host.engine.copilotFrame(connection, text: text, now: LoopClock.wallMs()))
     }
 
-    public func closed(_ connection: ConnectionID) { host.engine.copilotDisconnected(connection) }
+    public func closed(_ connection: ConnectionID) {
+        _ = host.routeClosed(connection)
+        host.engine.copilotDisconnected(connection)
+    }
 }

@@ -20,17 +20,14 @@ extension RelayHost {
         let offsets: [Int64]
         let started = MonotonicClock.nanoseconds()
         do {
-            offsets = try store.transaction { () throws(StoreError) -> [Int64] in
-                let offsets = try store.append(changes.events)
-                for snapshot in changes.snapshots { try store.putSession(id: snapshot.id, state: snapshot.state) }
-                for sid in changes.finished { try store.removeSession(id: sid.rawValue) }
-                let now = LoopClock.wallMs()
-                for id in changes.webhookIDs {
-                    _ = try store.rememberKey(Self.webhookKeyPrefix + id, now: now, expiresAt: now + Self.webhookIDLifetimeMs)
-                }
-                return offsets
-            }
+            offsets = try store.commit(Self.commit(of: changes, now: LoopClock.wallMs()))
         } catch {
+            if error.code == .fenced {
+                // Another node owns that session now: give it up, commit the rest at once.
+                releaseFenced(SessionID(error.message))
+                return flush()
+            }
+            if error.code == .lost, recoverLostStore() { return flush() }
             metrics.commitFailed()
             lastCommitFailure = "\(error)"
             scheduleCommitRetry(error)
@@ -45,11 +42,32 @@ extension RelayHost {
         let effects = held
         held = []
         perform(effects)
-        guard !offsets.isEmpty else { return true }
+        // On a shared store every node learns of new events from the log itself, in
+        // offset order (ClusterNode's listener), this node's own included.
+        guard !offsets.isEmpty, cluster == nil else { return true }
         let stored = zip(offsets, changes.events).map { StoredEvent(offset: $0, $1) }
         perform(hub.committed(stored, now: LoopClock.wallMs()))
         for feed in webhookFeeds { feed.eventsCommitted() }
         return true
+    }
+
+    /// The store's view of the engine's changes.
+    static func commit(of changes: StoreChanges, now: Int64) -> StoreCommit {
+        var batch = StoreCommit()
+        batch.events = changes.events
+        batch.snapshots = changes.snapshots
+        batch.removed = changes.finished.map(\.rawValue)
+        batch.keys = changes.webhookIDs.map { DedupeKey(webhookKeyPrefix + $0, expiresAt: now + webhookIDLifetimeMs) }
+        batch.now = now
+        batch.conversations = changes.conversations
+        return batch
+    }
+
+    /// A webhook another node processed already (the engine's own memory covers only
+    /// what this node saw since it took the session).
+    func isDuplicateInCluster(_ request: HTTPRequest) -> Bool {
+        guard let cluster, let id = request.headers["x-8x8-event-id"] else { return false }
+        return (try? cluster.store.hasKey(Self.webhookKeyPrefix + id, now: LoopClock.wallMs())) ?? false
     }
 
     /// Sends the webhook answers that waited for this commit (or `override` when it failed).
@@ -95,18 +113,7 @@ extension RelayHost {
     public func restoreFromStore() throws(StoreError) {
         var restored: [(SessionSnapshot, [SessionEvent])] = []
         for saved in try store.allSessions() {
-            let stored = try store.events(session: saved.id, afterSeq: 0, limit: .max)
-            do throws(SessionSnapshot.DecodeError) {
-                let snapshot = try SessionSnapshot(json: saved.state)
-                let events = stored.compactMap { LogPayload.event($0.payload).flatMap(SessionEvent.init(wire:)) }
-                guard events.count == stored.count, events.enumerated().allSatisfy({ $0.element.seq == $0.offset + 1 }) else {
-                    logger.error("skipping a saved session: its log is incomplete or unreadable", metadata: ["session": "\(saved.id)"])
-                    continue
-                }
-                restored.append((snapshot, events))
-            } catch {
-                logger.error("skipping a saved session: \(error)", metadata: ["session": "\(saved.id)"])
-            }
+            if let loaded = try loadSaved(saved) { restored.append(loaded) }
         }
         let webhookIDs = try store.liveKeys(now: LoopClock.wallMs()).compactMap { key in
             key.hasPrefix(Self.webhookKeyPrefix) ? String(key.dropFirst(Self.webhookKeyPrefix.count)) : nil
@@ -115,15 +122,39 @@ extension RelayHost {
         flush()
         self.restored = true
     }
+
+    /// A saved session with its log, decoded; nil (logged) when it cannot be read.
+    func loadSaved(_ saved: StoredSession) throws(StoreError) -> (SessionSnapshot, [SessionEvent])? {
+        let stored = try store.events(session: saved.id, afterSeq: 0, limit: .max)
+        do throws(SessionSnapshot.DecodeError) {
+            let snapshot = try SessionSnapshot(json: saved.state)
+            let events = stored.compactMap { LogPayload.event($0.payload).flatMap(SessionEvent.init(wire:)) }
+            guard events.count == stored.count, events.enumerated().allSatisfy({ $0.element.seq == $0.offset + 1 }) else {
+                logger.error("skipping a saved session: its log is incomplete or unreadable", metadata: ["session": "\(saved.id)"])
+                return nil
+            }
+            return (snapshot, events)
+        } catch {
+            logger.error("skipping a saved session: \(error)", metadata: ["session": "\(saved.id)"])
+            return nil
+        }
+    }
 }
 
 extension RelayHost {
     /// Starts delivering the log to integrators' webhook subscriptions.
+    /// On a shared store only the node holding the feeds' lease runs them (see RelayHost+Cluster.swift).
     public func startWebhookFeeds(_ subscriptions: [WebhookSubscriptionSettings]) throws(StoreError) {
-        for settings in subscriptions {
+        webhookFeedSettings = subscriptions
+        if cluster == nil { try runWebhookFeeds() }
+    }
+
+    func runWebhookFeeds() throws(StoreError) {
+        webhookFeeds = []
+        for settings in webhookFeedSettings {
             let feed = try WebhookFeed(settings: settings, host: self)
             webhookFeeds.append(feed)
-            feed.eventsCommitted()  // catch up on what was logged while the relay was down
+            feed.eventsCommitted()  // catch up on what was logged while no feed ran
         }
     }
 }
@@ -135,5 +166,6 @@ extension StoreChanges {
         snapshots += later.snapshots
         finished += later.finished
         webhookIDs += later.webhookIDs
+        conversations += later.conversations
     }
 }

@@ -26,6 +26,9 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var commitRetryScheduled = false
     /// Integrators' HTTP event subscriptions.
     var webhookFeeds: [WebhookFeed] = []
+    var webhookFeedSettings: [WebhookSubscriptionSettings] = []
+    /// Set when this relay is one node of several on a shared store (RelayHost+Cluster.swift).
+    var cluster: ClusterNode?
     /// 8x8 webhook answers waiting for the commit of what they acknowledge.
     var answersAwaitingCommit: [(response: HTTPResponse, respond: (HTTPResponse) -> Void)] = []
     /// Whether any configured provider checks webhook signatures (the config is fixed for the process).
@@ -66,16 +69,23 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     public func opened(_ connection: ConnectionID) { engine.chatConnected(connection) }
 
     public func received(_ connection: ConnectionID, text: String) {
+        if routeFrame(connection, text: text, channel: .chat) { return }
         execute(engine.chatFrame(connection, text: text, now: LoopClock.wallMs()))
     }
 
-    public func closed(_ connection: ConnectionID) { engine.chatDisconnected(connection) }
+    public func closed(_ connection: ConnectionID) {
+        _ = routeClosed(connection)
+        engine.chatDisconnected(connection)
+    }
 
     /// New sessions refused at `limits.maxSessions`.
     public var sessionsRefused: Int { engine.sessionsRefused }
 
     /// A resuming connection wrote its page of replay: queue the next one.
-    public func drained(_ connection: ConnectionID) { execute(engine.chatDrained(connection)) }
+    public func drained(_ connection: ConnectionID) {
+        if routeDrained(connection) { return }
+        execute(engine.chatDrained(connection))
+    }
 
     // MARK: HTTPHandler
 
@@ -83,7 +93,11 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// answer waits for the commit of the event's effects (a crash could
     /// otherwise lose it); the webhooks of one service turn share that commit.
     public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
-        guard request.method == "POST", request.path == "/webhooks/8x8" else { return false }
+        guard request.method == "POST", request.path == "/webhooks/8x8" else {
+            // Another node's session: its owner answers (RelayHost+Cluster.swift).
+            guard cluster != nil, let sid = sessionOf(request) else { return false }
+            return routeRequest(request, session: sid, respond: respond)
+        }
         let respond = countingAnswers(to: request, respond)
         // Finding the provider parses the body for its conversation: not worth it when no provider verifies.
         guard anyProviderVerifiesWebhooks else {
@@ -97,8 +111,12 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
         return true
     }
 
-    /// An authentic webhook: the engine applies it.
-    private func acceptWebhook(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+    /// An authentic webhook: the engine applies it (or the node owning its session does).
+    func acceptWebhook(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        if cluster != nil {
+            if let sid = sessionOf(request), routeRequest(request, session: sid, respond: respond) { return }
+            if isDuplicateInCluster(request) { return respond(.json(200, ["status": "duplicate"])) }
+        }
         let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
         execute(effects)
         if hasUncommittedWork {
@@ -159,6 +177,10 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     /// back into the engine (through ``execute(_:)``).
     func perform(_ effects: [RelayEffect]) {
         for effect in effects {
+            if let connection = effect.connection, RemoteConnections.isRemote(connection) {
+                performRemote(effect)
+                continue
+            }
             switch effect {
             case .send(let connection, let text):
                 loop.send(connection, text)

@@ -65,6 +65,9 @@ public final class ServiceLoop {
     private var turnEndHooks: [() -> Void] = []
     /// Shutting down: no new connections (see ``drain(graceMs:)``).
     var draining = false
+    /// Values posted by other threads (ServiceLoop+Mailbox.swift), and who takes them.
+    let mailbox = Mailbox()
+    var mailHandler: (([any Sendable]) -> Void)?
     /// Set from any thread (signal handler) by ``stop()``.
     nonisolated(unsafe) private var stopRequested = false
 
@@ -163,6 +166,7 @@ public final class ServiceLoop {
     public func run() {
         while !stopRequested {
             if lws_service(context, 0) < 0 { return }
+            deliverMail()
             endTurn()
         }
         drain(graceMs: options.shutdownGraceMs)

@@ -1,0 +1,307 @@
+"""Two relay nodes on one Redis (issue 8), with no session affinity.
+
+A throwaway `redis-server` (loopback, persistence off) is started per test; both
+nodes share it with their own key prefix per test. The 8x8 side is the standalone
+simulator, whose webhooks go to whichever node the test points them at — the
+same as 8x8 behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from chatclient import ChatClient, assert_contiguous, run, user_texts
+from conftest import Relay, free_port, poll_until
+from relayproc import spawn
+from test_restart import Simulator, read_stream_until_live, stream_until
+from webhook_signing import shared_key
+
+STREAM = "handover.stream.v1"
+SECRET = "cluster-test-secret-0123456789abcdef0123456789"
+NODE_TIMEOUT_MS = 2000
+
+
+class RedisServer:
+    """`redis-server` on a free loopback port, no persistence; stopped at teardown."""
+
+    def __init__(self, log_dir):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed: run `make deps` (the test command installs it)")
+        self.binary = binary
+        self.log_dir = log_dir
+        self.port = 0
+        self.proc = None
+
+    def start(self, port: int | None = None):
+        self.port = port or free_port()
+        self.proc = spawn([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                           "--protected-mode", "yes"], self.log_dir / "redis.stdout", self.log_dir / "redis.stderr")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.ping():
+                return self
+            time.sleep(0.05)  # start-up has no event to await: bounded readiness poll
+        raise RuntimeError("redis-server did not start")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+class Cluster:
+    """Two relay nodes (a, b) on one Redis prefix, and the 8x8 simulator."""
+
+    def __init__(self, tmp_path, redis: RedisServer, webhooks_to: str = "b"):
+        self.prefix = "t" + uuid.uuid4().hex[:10]
+        ports = {"a": free_port(), "b": free_port()}
+        self.sim = Simulator(tmp_path, f"http://127.0.0.1:{ports[webhooks_to]}/webhooks/8x8").start()
+        config = tmp_path / "cluster.json"
+        config.write_text(json.dumps({"store": {"backend": "redis", "redis": {
+            "url": redis.url, "prefix": self.prefix, "nodeTimeoutMs": NODE_TIMEOUT_MS}}}))
+        config.chmod(0o600)
+        args = ["serve", "--config", str(config), "--copilot-secret", SECRET,
+                "--8x8-base-url", f"http://127.0.0.1:{self.sim.port}/sim", "--8x8-api-key", "simulator-api-key",
+                "--8x8-tenant", "demo-tenant", "--8x8-channel-id", "demo-channel", "--8x8-queue-id", "support"]
+        self.a = Relay(args, tmp_path, "node-a")
+        self.b = Relay(args, tmp_path, "node-b")
+        self.a.start(port=ports["a"])
+        self.b.start(port=ports["b"])
+
+    def stop(self):
+        for process in (self.a, self.b, self.sim):
+            process.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path, redis, request):
+    c = Cluster(tmp_path, redis)
+    request.node._relays = [c.a, c.b, c.sim]
+    yield c
+    c.stop()
+
+
+async def start_handover(node: Relay, sim: Simulator, agent: str = "agent-7"):
+    """A user on `node` in an active handover; returns (client, welcome, conversation id)."""
+    c = await ChatClient.connect(node.ws_url, label=f"user@{node.name}")
+    welcome = await c.hello(user={"name": "Ada"})
+    await c.expect_event("message", **{"from": "bot"})
+    await c.message("agent please")
+    await c.expect_event("handover", state="queued")
+    conversation = await sim.sim_wait_conversation(0)
+    cid = conversation["id"]
+    sim.sim_agent(cid, "accept", {"agentId": agent})
+    await c.expect_event("handover", state="active", agentId=agent)
+    return c, welcome, cid
+
+
+def test_webhook_on_node_b_reaches_the_user_on_node_a(cluster):
+    """The simulator's webhooks land on node B; the session lives on node A."""
+    async def scenario():
+        c, _, cid = await start_handover(cluster.a, cluster.sim)
+        cluster.sim.sim_agent(cid, "messages", {"text": "Hello from the agent"})
+        await c.expect_event("message", text="Hello from the agent", **{"from": "agent"})
+        await c.message("thanks, user here")
+        await cluster.sim.sim_wait(cid, lambda conv: user_texts(conv)[-1:] == ["thanks, user here"], "the user's message in 8x8")
+        assert_contiguous(c.events())
+        await c.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_stream_on_node_b_sees_node_a_sessions_in_order(cluster):
+    async def scenario():
+        token = cluster.b.mint_token("--scope", "stream:read")
+        stream = await ChatClient.connect(f"ws://127.0.0.1:{cluster.b.port}/ws/stream", subprotocols=(STREAM,), label="stream@b")
+        await stream.send({"type": "subscribe", "token": token, "from": "start"})
+        subscribed = await stream.recv()
+        assert subscribed["type"] == "subscribed", subscribed
+        await read_stream_until_live(stream)
+
+        c = await ChatClient.connect(cluster.a.ws_url, label="user@a")
+        welcome = await c.hello(user={"name": "Ada"})
+        for i in range(5):
+            await c.message(f"question {i}")
+            await c.expect_event("message", **{"from": "bot"})
+        last = max(e["seq"] for e in c.events())
+        streamed = await stream_until(stream, lambda e: e["sessionId"] == welcome["sessionId"] and e["seq"] == last,
+                                      "node A's events on node B's stream")
+        mine = [e for e in streamed if e["sessionId"] == welcome["sessionId"]]
+        assert [e["seq"] for e in mine] == list(range(1, last + 1)), mine
+        offsets = [e["offset"] for e in streamed]
+        assert offsets == sorted(set(offsets)), offsets
+        assert [e["event"]["text"] for e in mine if e["event"]["type"] == "message" and e["event"]["from"] == "user"] == \
+            [f"question {i}" for i in range(5)]
+        await c.close()
+        await stream.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_user_resumes_on_node_b_after_node_a_is_killed(cluster):
+    async def scenario():
+        c, welcome, cid = await start_handover(cluster.a, cluster.sim)
+        cluster.sim.sim_agent(cid, "messages", {"text": "before the crash"})
+        await c.expect_event("message", text="before the crash")
+        last_seq = max(e["seq"] for e in c.events())
+
+        cluster.a.kill()
+        c.drop()
+        # While no node holds the session the agent writes (the webhook lands on B, which takes the session over).
+        cluster.sim.sim_agent(cid, "messages", {"text": "while node A is gone"})
+
+        c2, resumed = await resume_through(cluster.b, welcome, last_seq)
+        assert resumed["resumed"] is True and resumed["mode"] == "handover", resumed
+        await c2.expect_event("message", text="while node A is gone", timeout=NODE_TIMEOUT_MS / 1000 + 15)
+        missed = c2.events()
+        whole = [e for e in c.events() if e["seq"] <= last_seq] + missed
+        assert_contiguous(whole)
+
+        await c2.message("still here")
+        await cluster.sim.sim_wait(cid, lambda conv: user_texts(conv)[-1:] == ["still here"], "a message after the takeover")
+        assert user_texts(cluster.sim.sim_conversation(cid)).count("still here") == 1
+        await c2.close()
+
+    run(scenario(), timeout=90)
+
+
+async def resume_through(node: Relay, welcome: dict, last_seq: int, attempts: int = 3):
+    """Resumes as the chat widget does: a 1012 close (the node that held the session is gone) means
+    reconnect and resume again. Until node A's heartbeat expires node B relays to it, then closes with 1012."""
+    for attempt in range(attempts):
+        client = await ChatClient.connect(node.ws_url, label=f"user@{node.name}-{attempt}")
+        try:
+            return client, await client.hello(sessionId=welcome["sessionId"], resumeToken=welcome["resumeToken"],
+                                              lastSeq=last_seq, timeout=NODE_TIMEOUT_MS / 1000 + 10)
+        except AssertionError as e:
+            if "(1012)" not in str(e) or attempt == attempts - 1:
+                raise
+            client.drop()
+    raise AssertionError("unreachable")
+
+
+def test_duplicate_webhook_to_both_nodes_is_delivered_once(cluster):
+    async def scenario():
+        c, _, cid = await start_handover(cluster.a, cluster.sim)
+        key = shared_key()
+        assert cluster.sim.request("PUT", f"/sim/admin/keys/{key.kid}", key.jwk).status == 204
+        event = {"eventType": "MESSAGE", "conversationId": cid, "timestamp": 1,
+                 "data": {"isEcho": False, "sender": {"id": "agent-7", "type": "agent"}, "text": "only once"}}
+        first = cluster.b.post_webhook(event, "evt-cluster-dup")
+        second = cluster.a.post_webhook(event, "evt-cluster-dup")
+        third = cluster.b.post_webhook(event, "evt-cluster-dup")
+        assert sorted(r.json()["status"] for r in (first, second, third)) == ["accepted", "duplicate", "duplicate"], \
+            (first, second, third)
+        msg = await c.expect_event("message", text="only once")
+        await c.send({"type": "message", "id": "probe", "text": "got it"})
+        ack = await c.recv()
+        assert ack == {"type": "ack", "id": "probe", "seq": msg["seq"] + 1}, ack
+        await c.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_copilot_page_on_node_b_follows_a_session_on_node_a(cluster):
+    from copilotclient import CopilotClient, assert_consecutive, copilot_url_of, parse_copilot_url
+
+    async def scenario():
+        c, _, cid = await start_handover(cluster.a, cluster.sim)
+        link = parse_copilot_url(copilot_url_of(cluster.sim.sim_conversation(cid)))
+        assert cluster.b.get(f"/copilot/?sessionId={link['sessionId']}&URLToken={link['URLToken']}").status == 200
+        copilot = await CopilotClient.open(cluster.b)
+        snapshot = await copilot.subscribe(link["sessionId"], link["URLToken"])
+        assert snapshot["type"] == "snapshot", snapshot
+        ack = await c.message("my card was charged twice")
+        frames = await copilot.until_transcript(ack["seq"])
+        assert frames[-1]["message"]["text"] == "my card was charged twice", frames[-1]
+        assert_consecutive(frames, snapshot["pos"] + 1)
+        await copilot.close()
+        await c.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_redis_restart_without_persistence_is_a_new_epoch(cluster, redis):
+    """Redis loses everything: the nodes start a new history with their live sessions, the chat goes on,
+    and a stream subscriber is told (close 4410, then `recovered:false`) instead of being given a gap."""
+    async def scenario():
+        token = cluster.b.mint_token("--scope", "stream:read")
+        stream = await ChatClient.connect(f"ws://127.0.0.1:{cluster.b.port}/ws/stream", subprotocols=(STREAM,), label="stream@b")
+        await stream.send({"type": "subscribe", "token": token, "from": "start"})
+        subscribed = await stream.recv()
+        epoch = subscribed["epoch"]
+        await read_stream_until_live(stream)
+
+        c = await ChatClient.connect(cluster.a.ws_url, label="user@a")
+        welcome = await c.hello(user={"name": "Ada"})
+        await c.message("before the loss")
+        await c.expect_event("message", **{"from": "bot"})
+        last = max(e["seq"] for e in c.events())
+        streamed = await stream_until(stream, lambda e: e["sessionId"] == welcome["sessionId"] and e["seq"] == last, "the events")
+        position = streamed[-1]["offset"]
+
+        redis.stop()
+        redis.start(port=redis.port)
+
+        closing = await stream.expect("error", timeout=10)
+        assert closing["code"] == "epoch_changed", closing
+        code, _ = await stream.expect_closed()
+        assert code == 4410, code
+
+        ack = await c.message("after the loss", timeout=15)
+        assert ack["seq"] > last
+        await c.expect_event("message", **{"from": "bot"})
+
+        again = await ChatClient.connect(f"ws://127.0.0.1:{cluster.b.port}/ws/stream", subprotocols=(STREAM,), label="stream@b-2")
+        await again.send({"type": "subscribe", "token": token, "from": {"offset": position, "epoch": epoch}})
+        resubscribed = await again.recv()
+        assert resubscribed["type"] == "subscribed" and resubscribed["recovered"] is False, resubscribed
+        assert resubscribed["epoch"] != epoch, resubscribed
+        mine = [e for e in await read_stream_until_live(again) if e["sessionId"] == welcome["sessionId"]]
+        everything = [e["seq"] for e in c.events()]
+        mine += await stream_until(again, lambda e: e["sessionId"] == welcome["sessionId"] and e["seq"] == max(everything),
+                                   "the session's latest event") if not mine or mine[-1]["seq"] < max(everything) else []
+        # The new history holds the whole live session, seq 1 onwards, as the user saw it.
+        assert [e["seq"] for e in mine if e["sessionId"] == welcome["sessionId"]] == list(range(1, max(everything) + 1))
+
+        # The user can still resume, on either node.
+        c.drop()
+        c2, resumed = await resume_through(cluster.b, welcome, last)
+        assert resumed["resumed"] is True and resumed["lastSeq"] == max(everything), resumed
+        await c2.expect(predicate=lambda f: f.get("seq") == max(everything) and f.get("type") != "ack")
+        assert [e["seq"] for e in c2.events()] == list(range(last + 1, max(everything) + 1))
+        await c2.close()
+        await again.close()
+
+    run(scenario(), timeout=90)
