@@ -41,7 +41,7 @@ clean:
 BENCH_RELAY = .build-bench-relay/release/handover-relay
 BENCH_ARGS ?=
 .PHONY: bench bench-build bench-idle bench-bot-echo bench-handover bench-fanout bench-storm \
-        bench-stream-append bench-stream-replay bench-stream-fanout
+        bench-stream-append bench-stream-replay bench-stream-fanout bench-cluster
 
 bench-build:
 	@.ci/deps.sh bench
@@ -51,7 +51,7 @@ bench-build:
 bench: bench-build
 	python3 bench/run.py all --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)
 
-bench-idle bench-bot-echo bench-handover bench-fanout bench-storm bench-stream-append bench-stream-replay bench-stream-fanout: bench-build
+bench-idle bench-bot-echo bench-handover bench-fanout bench-storm bench-stream-append bench-stream-replay bench-stream-fanout bench-cluster: bench-build
 	python3 bench/run.py $(@:bench-%=%) --no-build --relay-bin $(BENCH_RELAY) $(BENCH_ARGS)
 
 # Fuzzing (docs/FUZZING.md): libFuzzer harnesses in fuzz/, built apart with -sanitize=fuzzer.

@@ -3,11 +3,13 @@
 # README's commands work on a fresh Debian machine. Usage: .ci/deps.sh [run|test|bench]
 set -euo pipefail
 need=(libwebsockets-dev libssl-dev libsqlite3-dev libhiredis-dev pkg-config)
-# redis-server: `make unit` runs the Redis store's tests against a throwaway server (.ci/with-redis.sh).
+# redis-server: `make unit` runs the Redis store's tests against a throwaway server (.ci/with-redis.sh),
+# and Tests/integration/test_cluster.py runs two relay nodes on one.
 if [[ "${1:-run}" == test ]]; then need+=(chromium chromium-driver redis-server); fi
 # The benchmark tools (bench/) are C: `make test` compiles them, `make bench` runs them.
 if [[ "${1:-run}" == test || "${1:-run}" == bench ]]; then need+=(build-essential); fi
-if [[ "${1:-run}" == bench ]]; then need+=(python3); fi
+# The cluster scenario runs two relays on a throwaway redis-server.
+if [[ "${1:-run}" == bench ]]; then need+=(python3 redis-server); fi
 
 missing=()
 for pkg in "${need[@]}"; do

@@ -43,7 +43,7 @@ STOREBENCH = os.path.join(OUT, "release", "StoreBench")  # scratch path .build-b
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-SCENARIOS = ["idle", "bot-echo", "handover", "fanout", "storm", "stream-append", "stream-replay", "stream-fanout"]
+SCENARIOS = ["idle", "bot-echo", "handover", "fanout", "storm", "stream-append", "stream-replay", "stream-fanout", "cluster"]
 
 # ----------------------------------------------------------------- processes
 
@@ -264,7 +264,7 @@ class Bench:
                                               timeout=30).stdout
         return flag in self._relay_help
 
-    def relay(self, mode="demo", fake_port=None, store=None, synchronous=None):
+    def relay(self, mode="demo", fake_port=None, store=None, synchronous=None, redis=None):
         """A fresh relay. Each gets its own new data directory (the durable log and the token
         secret), removed when it stops: a relay never restores sessions of an earlier
         measurement. store: sqlite (default) | memory; synchronous: normal (default) | full."""
@@ -284,6 +284,10 @@ class Bench:
         config = {"limits": {"messagesPerSecond": 0, "maxConnectionsPerAddress": 0}}
         if synchronous:
             config["store"] = {"synchronous": synchronous}
+        if redis:
+            config["store"] = {"backend": "redis", "redis": redis}
+            # Every node of a cluster must sign and check copilot links with one secret.
+            argv += ["--copilot-secret", "bench-cluster-secret-0123456789abcdef"]
         path = self.log(f"relay-{self.runs + 1}-config.json")
         with open(path, "w") as f:
             json.dump(config, f)
@@ -1119,7 +1123,60 @@ def scenario_stream_fanout(b, quick):
     return t
 
 
-RUNNERS = {"idle": scenario_idle, "bot-echo": scenario_bot_echo, "handover": scenario_handover,
+def scenario_cluster(b, quick):
+    """Issue 8: the cost of running on Redis, and of the hop between two nodes. Users chat on node A;
+    the fake 8x8 posts its webhooks to node B, which relays them to A through Redis (the worst case of a
+    load balancer without affinity). Compared at the same offered load with one node on SQLite (the
+    default) and one node on Redis (the store's own cost)."""
+    redis_bin = shutil.which("redis-server")
+    if not redis_bin:
+        t = Table("cluster: 1 vs 2 relay nodes on Redis")
+        t.note("redis-server is not installed (make deps installs it): scenario skipped")
+        return t
+    n = 300 if quick else 1000
+    dur = 4 if quick else 10
+    rate = b.args.rate or 1000
+    rport = free_port()
+    redis = Server("redis", [redis_bin, "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                   rport, log=b.log("redis.log"))
+    results = {}
+    try:
+        for name in ("sqlite", "redis-1", "redis-2"):
+            fake = free_port()
+            shared = {"url": f"redis://127.0.0.1:{rport}", "prefix": f"bench-{name}-{b.runs}"} if name != "sqlite" else None
+            a = b.relay("fake", fake_port=fake, redis=shared)
+            nodes = [a] + ([b.relay("fake", fake_port=fake, redis=shared)] if name == "redis-2" else [])
+            try:
+                results[name] = b.loadgen(
+                    f"cluster-{name}", a,
+                    ["--scenario", "handover", "--target", "relay", "--conns", n, "--upstream", "fake", "--fake-port", fake,
+                     "--webhook-port", nodes[-1].port, "--http-conns", 8, "--rate", rate, "--agent-rate", rate,
+                     "--warmup", 2, "--duration", dur, "--drain", 10])
+            finally:
+                for node in nodes:
+                    node.stop()
+    finally:
+        redis.stop()
+    one, solo, two = results["sqlite"], results["redis-1"], results["redis-2"]
+    t = Table(f"cluster: {n:,} sessions in handover at {rate:,} msg/s each way; users on node A, 8x8 webhooks to node B",
+              heads=("Redis", "1 node SQLite"))
+    for label, r in (("2 nodes", two), ("1 node", solo)):
+        t.add(f"{label}: user→8x8 delivered/s", r.get("upstream", {}).get("user_messages_per_s"),
+              one.get("upstream", {}).get("user_messages_per_s"))
+        t.add(f"{label}: agent→user delivered/s", r.get("messages", {}).get("agent_per_s"), one.get("messages", {}).get("agent_per_s"))
+        for key, what in (("user_to_8x8", "user→8x8"), ("agent_to_user", "agent→user")):
+            t.add(f"{label}: {what} p50 (ms)", lat(r, key, "p50_us"), lat(one, key, "p50_us"), fmt="{:.2f}")
+            t.add(f"{label}: {what} p99 (ms)", lat(r, key, "p99_us"), lat(one, key, "p99_us"), fmt="{:.2f}",
+                  target="≤ 2× single node" if label == "2 nodes" else None,
+                  check=(lambda a, b_, x: x is not None and x <= 2.0) if label == "2 nodes" else None)
+        t.add(f"{label}: server CPU of node A", cpu(r), cpu(one), ratio=False)
+    t.note("relay column: on Redis (1 node: users and webhooks on one node; 2 nodes: webhooks cross to the session's owner); "
+           "reference column: the default single node on SQLite, same load, same run. agent→user on 2 nodes includes "
+           "B's forward to A through A's Redis inbox and A's answer back, before 8x8's webhook gets its 200.")
+    return t
+
+
+RUNNERS = {"cluster": scenario_cluster, "idle": scenario_idle, "bot-echo": scenario_bot_echo, "handover": scenario_handover,
            "fanout": scenario_fanout, "storm": scenario_storm, "stream-append": scenario_stream_append,
            "stream-replay": scenario_stream_replay, "stream-fanout": scenario_stream_fanout}
 

@@ -41,7 +41,7 @@ extension RedisStore: ClusterStore {
 
     public func heartbeat(ttlMs: Int) throws(StoreError) {
         try requireNode()
-        try eval(RedisScripts.heartbeat, keys: [key("node:" + nodeID), key("nodes")], args: [.text(nodeID), .int(Int64(max(1, ttlMs)))])
+        _ = try eval(RedisScripts.heartbeat, keys: [key("node:" + nodeID), key("nodes")], args: [.text(nodeID), .int(Int64(max(1, ttlMs)))])
     }
 
     public func leave() throws(StoreError) {

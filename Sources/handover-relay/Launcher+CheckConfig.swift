@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import RedisStore
 import RelayShell
 
 extension Launcher {
@@ -16,6 +17,16 @@ extension Launcher {
             warnings += try ServiceLoop.checkTLSFiles(settings.tls)
         } catch {
             throw StartupError("\(error)")
+        }
+        if settings.store.backend == .redis {
+            // Parsed as start-up parses it; the server itself is not contacted (nothing is opened).
+            do { _ = try RedisURL(parsing: settings.store.redis.url ?? "") } catch {
+                throw StartupError("store.redis.url: \(error.message)")
+            }
+            if !settings.hasConfiguredSecret {
+                warnings.append("store.backend redis: every node needs the same copilot.tokenSecret (or --copilot-secret); "
+                    + "the secret generated into each data directory differs per node")
+            }
         }
         let secretPath = (settings.dataDir as NSString).appendingPathComponent(SecretStore.fileName)
         let tokenSecret = settings.hasConfiguredSecret ? "configured \(RelaySettings.redacted)"

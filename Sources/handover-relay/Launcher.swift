@@ -58,6 +58,11 @@ struct Launcher {
         let metrics = Observability.bootstrapMetrics()
         for warning in settings.webhookSignatureWarnings { logger.critical("\(warning)") }
         for warning in settings.fileWarnings { logger.warning("\(warning)") }
+        if settings.store.backend == .redis, !settings.hasConfiguredSecret {
+            let warning = "store.backend redis without a configured copilot.tokenSecret: copilot links and integrator tokens "
+                + "signed by this node will not open on the other nodes (set the same --copilot-secret on every node)"
+            logger.warning("\(warning)")
+        }
 
         var loopOptions = ServiceLoop.Options(port: settings.port, bindAddress: settings.bindAddress, limits: settings.limits)
         loopOptions.tls = settings.tls

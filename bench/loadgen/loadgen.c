@@ -1284,6 +1284,7 @@ static void usage(void)
 		"  --connect-concurrency C   handshakes in flight (256)   --connect-rate R  per second (0 = no limit)\n"
 		"  --local-addrs A,B   spread source addresses (needed beyond ~28k connections)\n"
 		"  --upstream fake|sim --fake-port P --http-conns K --agent-rate R   (handover, fanout)\n"
+		"  --webhook-port P    the fake 8x8 posts its webhooks to this port (default --port): another relay node\n"
 		"  --loop ev|poll      libev (epoll, default) or lws's own poll() loop\n"
 		"  --no-hello          idle: hold bare WebSocket connections (no session), to separate lws's cost\n"
 		"  --sub-protocol copilot|stream   fanout subscribers: handover.copilot.v1 (default) or handover.stream.v1\n"
@@ -1306,9 +1307,9 @@ int main(int argc, char **argv)
 		{ "fake-port", 1, 0, 'f' }, { "http-conns", 1, 0, 'k' }, { "agent-rate", 1, 0, 'a' },
 		{ "verbose", 0, 0, 'v' }, { "loop", 1, 0, 'l' }, { "no-hello", 0, 0, 'N' }, { "sub-protocol", 1, 0, 'P' },
 		{ "stream-token", 1, 0, 'K' }, { "stream-from", 1, 0, 'F' }, { "stream-filter", 1, 0, 'G' },
-		{ "help", 0, 0, '?' }, { 0, 0, 0, 0 }
+		{ "webhook-port", 1, 0, 'X' }, { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
 	};
-	int opt;
+	int opt, webhook_port = 0;
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -1347,6 +1348,7 @@ int main(int argc, char **argv)
 		case 'K': O.stream_token = optarg; break;
 		case 'F': O.stream_from_start = !strcmp(optarg, "start"); break;
 		case 'G': O.stream_filter = !strcmp(optarg, "session"); break;
+		case 'X': webhook_port = atoi(optarg); break;
 		default: usage(); return 2;
 		}
 	}
@@ -1366,7 +1368,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "--upstream fake needs --fake-port\n");
 		return 2;
 	}
-	O.up.relay_port = O.port;
+	O.up.relay_port = webhook_port ? webhook_port : O.port;
 
 	/* As many descriptors as the hard limit allows; lws sizes its fd table from this. */
 	struct rlimit rl;

@@ -48,13 +48,26 @@ final class ClusterNode {
     private var listenerGeneration = 0
     private var stopListener: StopFlag?
     private var listenerThreads: [Thread] = []
-    /// How many messages could not be posted (the store was unreachable); they are lost
-    /// to the other node, whose clients then time out and reconnect.
-    private(set) var postFailures = 0
+    /// What happened between the nodes, for `relay_cluster_events_total{event}` (keys: ``Event``).
+    private(set) var counts: [String: Int] = [:]
+
+    enum Event: String {
+        case connectionProxied = "connection_proxied"
+        case requestForwarded = "request_forwarded"
+        case requestTimedOut = "request_timed_out"
+        case sessionTakenOver = "session_taken_over"
+        case sessionReleased = "session_released"
+        case historyReset = "history_reset"
+        /// Messages that could not be posted (the store was unreachable): lost to the other
+        /// node, whose clients then time out and reconnect.
+        case messageLost = "message_lost"
+    }
+
+    func count(_ event: Event, _ n: Int = 1) { counts[event.rawValue, default: 0] += n }
 
     var onMessage: (ClusterMessage) -> Void = { _ in }
     var onEvents: ([StoredEvent]) -> Void = { _ in }
-    /// Nodes that were alive at the previous heartbeat and are not any more.
+    /// Nodes that were alive at the previous heartbeat, or that this node proxies to or for, and are not alive now.
     var onNodesDied: (Set<String>) -> Void = { _ in }
     /// Every heartbeat, after the store was told this node lives.
     var onHeartbeat: () -> Void = {}
@@ -140,7 +153,7 @@ final class ClusterNode {
         do {
             try store.post(batch)
         } catch {
-            postFailures += batch.count
+            count(.messageLost, batch.count)
             logger.error("cannot post messages to other relay nodes", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
         }
     }
@@ -150,6 +163,7 @@ final class ClusterNode {
         let id = nextRequest
         nextRequest += 1
         waiting[id] = (respond, LoopClock.monotonicMs() + UInt64(settings.requestTimeoutMs))
+        count(.requestForwarded)
         send(.request(from: nodeID, id: id, request), to: node)
     }
 
@@ -172,6 +186,7 @@ final class ClusterNode {
         let now = LoopClock.monotonicMs()
         for (id, entry) in waiting where entry.deadline <= now {
             waiting.removeValue(forKey: id)
+            count(.requestTimedOut)
             entry.respond(.problem(503, code: "node_unavailable", message: "the relay node holding this session did not answer; retry"))
         }
         loop.schedule(afterMs: 1_000) { [unowned self] in self.expireRequests() }
@@ -190,7 +205,9 @@ final class ClusterNode {
         do {
             try store.heartbeat(ttlMs: settings.nodeTimeoutMs)
             let alive = try store.liveNodes()
-            let died = liveNodes.subtracting(alive)
+            // Also the nodes this one talks to: one may have joined and died between two beats.
+            let known = liveNodes.union(proxied.values).union(remote.nodes)
+            let died = known.subtracting(alive)
             liveNodes = alive
             if !died.isEmpty {
                 logger.warning("relay nodes stopped answering", metadata: ["nodes": "\(died.sorted().joined(separator: ","))"])

@@ -24,7 +24,9 @@ extension RelayHost {
         var settings = ClusterNode.Settings()
         settings.nodeTimeoutMs = nodeTimeoutMs
         settings.heartbeatMs = max(200, nodeTimeoutMs / 5)
-        try startCluster(ClusterNode(store: store, settings: settings, loop: loop, logger: logger))
+        let node = ClusterNode(store: store, settings: settings, loop: loop, logger: logger)
+        try startCluster(node)
+        exportCounts("relay_cluster_events_total", label: "event") { [unowned node] in node.counts }
     }
 
     /// At a clean shutdown: the other nodes take this node's sessions over at once.
@@ -87,6 +89,7 @@ extension RelayHost {
             return false
         case .node(let owner):
             cluster.proxied[connection] = owner
+            cluster.count(.connectionProxied)
             cluster.send(.opened(from: cluster.nodeID, connection: connection.rawValue, channel: channel), to: owner)
             cluster.send(.frame(from: cluster.nodeID, connection: connection.rawValue, text: text), to: owner)
             return true
@@ -215,6 +218,7 @@ extension RelayHost {
         }
         guard !saved.isEmpty else { return }
         execute(engine.adopt(saved, now: LoopClock.wallMs()))
+        cluster?.count(.sessionTakenOver, saved.count)
         logger.notice("took over sessions", metadata: ["sessions": "\(saved.count)"])
     }
 
@@ -222,6 +226,7 @@ extension RelayHost {
     func releaseFenced(_ sid: SessionID) {
         uncommitted.drop(sessions: [sid.rawValue])
         let effects = engine.release(sid)
+        cluster?.count(.sessionReleased)
         held.removeAll { effect in
             if case .call(let id, _) = effect { return !engine.knowsCall(id) }
             return false
@@ -257,6 +262,7 @@ extension RelayHost {
             return false
         }
         engine.reseed()
+        cluster.count(.historyReset)
         uncommitted = StoreChanges()
         perform(hub.historyReset())
         logger.critical("the shared store lost its data (epoch changed): wrote this node's live sessions to the new history",
