@@ -305,3 +305,24 @@ def test_redis_restart_without_persistence_is_a_new_epoch(cluster, redis):
         await again.close()
 
     run(scenario(), timeout=90)
+
+
+def test_pending_8x8_call_of_a_dead_node_is_sent_once_by_another(cluster):
+    """Nobody reconnects and no webhook arrives: node B's periodic takeover claims node A's session and
+    re-sends the 8x8 call A had not finished — exactly once."""
+    async def scenario():
+        c, _, cid = await start_handover(cluster.a, cluster.sim)
+        cluster.sim.sim_fault(503, 1000, f"POST /conversations/{cid}/messages")
+        await c.message("sent while 8x8 fails")
+        await poll_until(lambda: cluster.sim.get("/sim/admin/faults").json()["faults"],
+                         lambda faults: faults and faults[0]["count"] < 1000, "node A's first attempt to hit the fault")
+        cluster.a.kill()
+        c.drop()
+        assert cluster.sim.request("DELETE", "/sim/admin/faults").status in (200, 204)
+        done = await cluster.sim.sim_wait(cid, lambda conv: "sent while 8x8 fails" in user_texts(conv),
+                                          "the pending message, sent by node B", timeout=NODE_TIMEOUT_MS / 1000 + 15)
+        assert user_texts(done).count("sent while 8x8 fails") == 1
+        events = cluster.b.get("/metrics").body.decode()
+        assert 'relay_cluster_events_total{event="session_taken_over"}' in events, events[-2000:]
+
+    run(scenario(), timeout=90)
