@@ -248,6 +248,23 @@ import Testing
         #expect(engine.session(forConversation: "X") == s1)
     }
 
+    @Test func reseededEventsAreLoggedAsTheyWereFirst() throws {
+        // The payloads carry the handover's provider and queue only from the handover on,
+        // as when the events were first journaled: a stream filtered by provider must not
+        // see a session's bot-only part after an epoch change when it did not before.
+        var h = try twoSessions().h
+        let first = h.engine.takeChanges().events
+        h.engine.reseed()
+        let again = h.engine.takeChanges().events
+        func key(_ e: NewEvent) -> String { "\(e.sessionID)#\(e.seq)" }
+        #expect(again.map(key).sorted() == first.map(key).sorted())
+        let original = Dictionary(uniqueKeysWithValues: first.map { (key($0), $0) })
+        for event in again {
+            #expect(event == original[key(event)], "\(key(event))")
+        }
+        #expect(again.first { $0.sessionID == "s1" && $0.seq == 1 }.map { LogPayload.provider($0.payload) } == .some(nil))
+    }
+
     @Test func reseedSupersedesChangesNotYetTaken() throws {
         var h = try twoSessions().h
         h.engine.reseed()
