@@ -157,6 +157,32 @@ struct RedisClusterStoreTests {
         #expect(try a.commit(writing("s", seqs: [3], snapshot: 3)) == [3])
     }
 
+    @Test func removingOrLinkingASessionAnotherNodeOwnsIsFencedToo() throws {
+        // A node presumed dead that sweeps "its" idle session must not delete the snapshot
+        // (and ownership) of the node that took the session over.
+        let cluster = Cluster(url: url)
+        defer { cluster.close() }
+        let a = try cluster.node("A"), b = try cluster.node("B")
+        var first = writing("s", seqs: [1])
+        first.conversations = [ConversationLink(conversationID: "X", sessionID: "s")]
+        _ = try a.commit(first)
+
+        let error = failure { () throws(StoreError) in _ = try b.commit(removing("s")) }
+        #expect(error?.code == .fenced)
+        #expect(error?.message == "s")
+        var relink = StoreCommit()
+        relink.conversations = [ConversationLink(conversationID: "Z", sessionID: "s")]
+        #expect(failure { () throws(StoreError) in _ = try b.commit(relink) }?.code == .fenced)
+
+        #expect(try a.session(id: "s") == snapshot("s", 1))
+        #expect(try a.session(forConversation: "X") == "s")
+        #expect(try a.session(forConversation: "Z") == nil)
+        #expect(try a.claim(session: "s") == .owned)
+        // The owner itself may finish it.
+        #expect(try a.commit(removing("s")) == [])
+        #expect(try a.session(id: "s") == nil)
+    }
+
     @Test func aSessionRemovedByItsOwnerIsFreeAgain() throws {
         let cluster = Cluster(url: url)
         defer { cluster.close() }

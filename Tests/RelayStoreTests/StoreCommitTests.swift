@@ -18,7 +18,7 @@ import Testing
         batch.now = 1_000
         batch.conversations = [ConversationLink(conversationID: "X", sessionID: "a")]
         #expect(!batch.isEmpty)
-        #expect(batch.sessionsWritten == ["a", "b"])
+        #expect(batch.sessionsWritten == ["a", "b", "x"])
 
         let offsets = try f.store.commit(batch)
         #expect(offsets == [2, 3, 4])
@@ -49,6 +49,10 @@ import Testing
         batch.events = [event("b", 1), event("a", 1), event("b", 2)]
         batch.snapshots = [StoredSession(id: "c", state: 1), StoredSession(id: "a", state: 1)]
         #expect(batch.sessionsWritten == ["b", "a", "c"])
+        // Removing a session or linking a conversation to it writes to it too.
+        batch.removed = ["d", "b"]
+        batch.conversations = [ConversationLink(conversationID: "X", sessionID: "e"), ConversationLink(conversationID: "Y", sessionID: "a")]
+        #expect(batch.sessionsWritten == ["b", "a", "c", "d", "e"])
         #expect(StoreCommit().sessionsWritten.isEmpty)
         var onlyConversations = StoreCommit()
         onlyConversations.conversations = [ConversationLink(conversationID: "X", sessionID: "s")]
