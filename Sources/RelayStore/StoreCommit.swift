@@ -27,11 +27,14 @@ public struct StoreCommit: Sendable {
         events.isEmpty && snapshots.isEmpty && removed.isEmpty && keys.isEmpty && conversations.isEmpty
     }
 
-    /// Every session this commit writes to (events or snapshot): the sessions a
-    /// shared store checks the committing node still owns.
+    /// Every session this commit writes to (events, snapshot, removal or conversation
+    /// link): the sessions a shared store checks the committing node still owns. A
+    /// removal counts: a node presumed dead that sweeps a session taken over since
+    /// must not delete the new owner's snapshot.
     public var sessionsWritten: [String] {
         var seen: Set<String> = []
-        return (events.map(\.sessionID) + snapshots.map(\.id)).filter { seen.insert($0).inserted }
+        return (events.map(\.sessionID) + snapshots.map(\.id) + removed + conversations.map(\.sessionID))
+            .filter { seen.insert($0).inserted }
     }
 }
 

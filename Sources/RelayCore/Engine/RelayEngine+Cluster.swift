@@ -49,7 +49,14 @@ extension RelayEngine {
         journal = Journal()
         for sid in sessions.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
             let session = sessions[sid]!
-            for event in session.log.events { journal.record(event, wire: event.wire, of: session) }
+            // As first journaled: the handover's provider and queue from the handover on,
+            // none on the bot-only part before it (stream filters select by them).
+            var handover: HandoverSettings?
+            for event in session.log.events {
+                if handover == nil, case .handover = event.kind { handover = session.handover?.settings }
+                journal.events.append(NewEvent(sessionID: sid.rawValue, seq: event.seq, ts: event.ts, kind: event.typeName,
+                                               payload: LogPayload.make(wire: event.wire, handover: handover)))
+            }
             journal.touch(sid)
             if let conversation = session.handover?.conversationID {
                 journal.conversations.append(ConversationLink(conversationID: conversation, sessionID: sid.rawValue))
