@@ -39,6 +39,14 @@ final class ClusterNode {
     var remote = RemoteConnections()
     /// Edge side: this node's WebSockets whose session another node owns → that node.
     var proxied: [ConnectionID: String] = [:]
+    /// Sessions this node took over from another: their earlier webhooks were seen elsewhere.
+    var adopted: Set<SessionID> = []
+    /// Where sessions owned elsewhere live, as last found: saves two store round trips per
+    /// webhook at the edge. A stale entry costs one extra hop (the old owner routes again),
+    /// never a wrong answer; entries of dead nodes are dropped.
+    var ownerCache = BoundedCache<SessionID, String>(capacity: 100_000)
+    /// 8x8 conversation → session (never changes once created).
+    var conversationCache = BoundedCache<String, SessionID>(capacity: 100_000)
     /// Messages for other nodes, sent once per turn (after the commit: see ``RelayHost/flush()``).
     private var outgoing: [NodeMessage] = []
     /// Forwarded requests waiting for their answer.
@@ -231,4 +239,25 @@ final class StopFlag: Sendable {
 struct Handoff<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// A dictionary that forgets everything when it reaches its capacity: a cheap bound for
+/// caches whose misses only cost a lookup.
+struct BoundedCache<Key: Hashable, Value> {
+    private var entries: [Key: Value] = [:]
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(key: Key) -> Value? {
+        get { entries[key] }
+        set {
+            if newValue != nil, entries[key] == nil, entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = newValue
+        }
+    }
+
+    mutating func removeAll(where shouldRemove: (Value) -> Bool) {
+        entries = entries.filter { !shouldRemove($0.value) }
+    }
 }

@@ -57,14 +57,19 @@ extension RelayHost {
     }
 
     /// Finds (or takes over) the owner of a session this engine does not hold.
-    func route(_ sid: SessionID) -> Route {
+    /// - Parameter cached: whether a remembered owner will do (requests: a stale one costs a
+    ///   hop); connections ask the store, since a proxied connection is not re-routed.
+    func route(_ sid: SessionID, cached: Bool = true) -> Route {
         guard let cluster, !engine.holds(sid) else { return .here }
+        if cached, let owner = cluster.ownerCache[sid], owner != cluster.nodeID, cluster.liveNodes.contains(owner) { return .node(owner) }
         do {
             switch try cluster.store.claim(session: sid.rawValue) {
             case .owned, .takenOver:
+                cluster.ownerCache[sid] = nil
                 try adopt([sid.rawValue])
                 return .here
             case .ownedBy(let node):
+                cluster.ownerCache[sid] = node
                 return node == cluster.nodeID ? .here : .node(node)
             case .unknown:
                 return .here  // the engine answers unknown_session
@@ -84,7 +89,7 @@ extension RelayHost {
         }
         let named = channel == .chat ? RelayEngine.sessionNamed(inChatFrame: text) : RelayEngine.sessionNamed(inCopilotFrame: text)
         guard let sid = named, !engine.isAttached(connection, channel: channel) else { return false }
-        switch route(sid) {
+        switch route(sid, cached: false) {
         case .here:
             return false
         case .node(let owner):
@@ -131,8 +136,10 @@ extension RelayHost {
     func sessionOf(_ request: HTTPRequest) -> SessionID? {
         if request.path == "/webhooks/8x8" {
             guard let conversation = WebhookAuthenticator.conversationID(of: request) else { return nil }
-            if let sid = engine.session(forConversation: conversation) { return sid }
-            return (try? cluster?.store.session(forConversation: conversation)).flatMap { $0.map(SessionID.init) }
+            if let sid = engine.session(forConversation: conversation) ?? cluster?.conversationCache[conversation] { return sid }
+            guard let found = (try? cluster?.store.session(forConversation: conversation)).flatMap({ $0 }) else { return nil }
+            cluster?.conversationCache[conversation] = SessionID(found)
+            return SessionID(found)
         }
         let parts = request.pathSegments
         guard parts.count >= 3, parts[0] == "api", parts[1] == "sessions", !(parts.count == 4 && parts[3] == "events") else { return nil }
@@ -151,6 +158,11 @@ extension RelayHost {
             channel == .chat ? engine.chatConnected(local) : engine.copilotConnected(local)
         case .frame(let from, let connection, let text):
             guard let local = cluster.remote.local(.init(node: from, connection: connection)) else { return }
+            if let moved = movedAway(local, text: text) {
+                // The session left this node after the edge looked it up: the client reconnects and is routed afresh.
+                performRemote(.close(local, code: CloseCode.serviceRestart, reason: moved))
+                return
+            }
             switch cluster.remote.channel(local) {
             case .chat: execute(engine.chatFrame(local, text: text, now: now))
             case .copilot: execute(engine.copilotFrame(local, text: text, now: now))
@@ -171,6 +183,19 @@ extension RelayHost {
             answerForwarded(request) { [unowned cluster] response in cluster.send(.response(id: id, response), to: from) }
         case .response:
             break  // taken by ClusterNode
+        }
+    }
+
+    /// Why a proxied connection's first frame cannot be served here: it names a session that
+    /// another node owns now. Nil when it can (held, adopted now, or unknown to everyone).
+    private func movedAway(_ local: ConnectionID, text: String) -> String? {
+        guard let channel = cluster?.remote.channel(local), !engine.isAttached(local, channel: channel) else { return nil }
+        let named = channel == .chat ? RelayEngine.sessionNamed(inChatFrame: text) : RelayEngine.sessionNamed(inCopilotFrame: text)
+        guard let sid = named else { return nil }
+        switch route(sid, cached: false) {
+        case .here: return nil
+        case .node: return "session moved"
+        case .unavailable: return "session store unavailable"
         }
     }
 
@@ -217,6 +242,7 @@ extension RelayHost {
             saved.append(loaded)
         }
         guard !saved.isEmpty else { return }
+        for (snapshot, _) in saved { cluster?.adopted.insert(snapshot.id) }
         execute(engine.adopt(saved, now: LoopClock.wallMs()))
         cluster?.count(.sessionTakenOver, saved.count)
         logger.notice("took over sessions", metadata: ["sessions": "\(saved.count)"])
@@ -226,6 +252,7 @@ extension RelayHost {
     func releaseFenced(_ sid: SessionID) {
         uncommitted.drop(sessions: [sid.rawValue])
         let effects = engine.release(sid)
+        cluster?.adopted.remove(sid)
         cluster?.count(.sessionReleased)
         held.removeAll { effect in
             if case .call(let id, _) = effect { return !engine.knowsCall(id) }
@@ -244,6 +271,7 @@ extension RelayHost {
         for node in nodes {
             for (local, _) in cluster.remote.connections(of: node) { disconnectRemote(local) }
         }
+        cluster.ownerCache.removeAll { nodes.contains($0) }
     }
 
     /// The shared store lost its data (Redis restarted without persistence): start the new

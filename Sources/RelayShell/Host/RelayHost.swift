@@ -113,9 +113,9 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
 
     /// An authentic webhook: the engine applies it (or the node owning its session does).
     func acceptWebhook(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        if cluster != nil {
-            if let sid = sessionOf(request), routeRequest(request, session: sid, respond: respond) { return }
-            if isDuplicateInCluster(request) { return respond(.json(200, ["status": "duplicate"])) }
+        if cluster != nil, let sid = sessionOf(request) {
+            if routeRequest(request, session: sid, respond: respond) { return }
+            if isDuplicateInCluster(request, session: sid) { return respond(.json(200, ["status": "duplicate"])) }
         }
         let (response, effects) = engine.webhook(request, now: LoopClock.wallMs())
         execute(effects)
