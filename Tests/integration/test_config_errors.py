@@ -58,12 +58,25 @@ def run_relay(tmp_path, *args, config=None) -> subprocess.CompletedProcess:
     pytest.param(["--log-format", "yaml"], None, "log-format", id="log-format-flag-unknown"),
     pytest.param([], {"metrics": {"token": "short"}}, "metrics.token", id="metrics-token-too-short"),
     pytest.param([], {"metrics": {"user": "x"}}, "metrics.user", id="metrics-unknown-key"),
+    pytest.param(["--store", "redis"], None, "store.redis.url", id="redis-without-url"),
+    pytest.param(["--store", "redis", "--redis-url", "rediss://10.0.0.5:6380"], None, "redis-url", id="redis-tls-refused"),
+    pytest.param([], {"store": {"backend": "redis", "redis": {"url": "redis://h", "prefix": "a b"}}}, "store.redis.prefix",
+                 id="redis-prefix-bad"),
+    pytest.param([], {"store": {"backend": "cassandra"}}, "store.backend", id="store-backend-unknown"),
 ])
 def test_config_error_names_the_key(tmp_path, args, config, key):
     result = run_relay(tmp_path, *args, config=config)
     assert result.returncode != 0, result
     assert key in result.stderr, f"stderr does not name {key!r}:\n{result.stderr}"
     assert "listening" not in result.stdout, result.stdout
+
+
+def test_unreachable_redis_stops_start_up_with_the_reason_and_no_password(tmp_path):
+    port = free_port()  # nothing listens here
+    result = run_relay(tmp_path, "--store", "redis", "--redis-url", f"redis://:hunter2-redis-password@127.0.0.1:{port}")
+    assert result.returncode != 0, result
+    assert "cannot open the Redis store" in result.stderr and f"127.0.0.1:{port}" in result.stderr, result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
 
 
 def test_config_file_that_is_not_json(tmp_path):
@@ -126,6 +139,18 @@ def test_check_config_prints_a_redacted_summary_and_starts_nothing(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
     assert not (tmp_path / "data").exists()
+
+
+def test_check_config_for_redis_hides_the_password_and_contacts_nothing(tmp_path):
+    port = free_port()  # nothing listens here: the check must not try to connect
+    result = check_config(tmp_path, "serve", "--store", "redis", "--redis-prefix", "eu-1",
+                          env={"RELAY_REDIS_URL": f"redis://:hunter2-redis-password@127.0.0.1:{port}/3"})
+    assert result.returncode == 0, result
+    assert f"redis redis://***@127.0.0.1:{port}/3 prefix eu-1" in result.stdout, result.stdout
+    assert "same copilot.tokenSecret" in result.stdout, result.stdout   # every node needs the one secret
+    assert "hunter2" not in result.stdout + result.stderr
+    bad = check_config(tmp_path, "serve", "--store", "redis", "--redis-url", "redis://127.0.0.1:notaport")
+    assert bad.returncode != 0 and "store.redis.url" in bad.stderr, bad
 
 
 def test_check_config_for_demo(tmp_path):
