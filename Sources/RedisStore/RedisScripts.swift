@@ -28,6 +28,7 @@ enum RedisScripts {
     ///   A session seq ts kind payload | P id state | R id | C name offset | K key now expiresAt
     ///   | O session node (the node must own the session, or claims it if nobody does)
     ///   | V conversation session (routing for webhooks that land on another node)
+    ///   | I commit-id (first op only: makes the call idempotent for 10 minutes)
     /// Returns {offset before the first append, then 1/0 per K op (recorded or duplicate)}.
     /// An O op naming a session another node owns fails the whole call with FENCED.
     static let apply = prologue + """
@@ -37,8 +38,18 @@ enum RedisScripts {
         if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= last then
           return redis.error_reply('CONFLICT another writer appended to the log during this transaction')
         end
-        local width = {A = 6, P = 3, R = 2, C = 3, K = 4, O = 3, V = 3}
+        local width = {A = 6, P = 3, R = 2, C = 3, K = 4, O = 3, V = 3, I = 2}
         local kp = ARGV[4]
+        -- A commit sent again after an unknown outcome (a timeout) returns what it returned
+        -- the first time instead of being applied twice: 'I <id>' comes first.
+        if ARGV[5] == 'I' then
+          local done = redis.call('GET', kp .. 'commit:' .. ARGV[6])
+          if done then
+            local again = {}
+            for part in string.gmatch(done, '[^,]+') do again[#again + 1] = part end
+            return again
+          end
+        end
         -- Pass 1: check ownership, and every append against the stored index and the batch itself.
         local seen = {}
         local i = 5
@@ -107,6 +118,11 @@ enum RedisScripts {
           i = i + width[op]
         end
         if last ~= first then redis.call('SET', KEYS[2], int(last)) end
+        if ARGV[5] == 'I' then
+          local parts = {}
+          for n, v in ipairs(result) do parts[n] = tostring(v) end
+          redis.call('SET', kp .. 'commit:' .. ARGV[6], table.concat(parts, ','), 'PX', 600000)
+        end
         return result
         """
 

@@ -13,7 +13,8 @@ extension RedisStore: ClusterStore {
     // MARK: commit
 
     /// One apply call: the script numbers the events, so two nodes committing at once never
-    /// conflict (inside an explicit `transaction` it falls back to the buffered calls).
+    /// conflict (inside an explicit `transaction` it falls back to the buffered calls). With
+    /// `batch.id`, sending the same batch again returns the first call's offsets.
     public func commit(_ batch: StoreCommit) throws(StoreError) -> [Int64] {
         guard pending == nil else { return try commitInTransaction(batch) }
         if let bad = batch.events.first(where: { $0.seq < 1 }) {
@@ -21,6 +22,7 @@ extension RedisStore: ClusterStore {
         }
         var ops: [RedisArg] = []
         ops.reserveCapacity(batch.events.count * 6 + batch.snapshots.count * 3 + 8)
+        if let id = batch.id { ops += ["I", .text(id)] }
         if let node = options.nodeID {
             for session in batch.sessionsWritten { ops += ["O", .text(session), .text(node)] }
         }
@@ -32,7 +34,7 @@ extension RedisStore: ClusterStore {
         for link in batch.conversations { ops += ["V", .text(link.conversationID), .text(link.sessionID)] }
         for id in batch.removed { ops += ["R", .text(id)] }
         for key in batch.keys { ops += ["K", .text(key.key), .int(batch.now), .int(key.expiresAt)] }
-        guard !ops.isEmpty else { return [] }
+        guard ops.count > (batch.id == nil ? 0 : 2) else { return [] }
         let first = try apply(ops, expectedLast: nil)[0]
         return batch.events.indices.map { first + 1 + Int64($0) }
     }

@@ -8,6 +8,10 @@ import RelayJSON
 /// and number the events itself, without reading the last offset first and
 /// then losing a race to another node's commit.
 public struct StoreCommit: Sendable {
+    /// Names this batch, so that sending it again after an unknown outcome (a timeout: the
+    /// store may have applied it) applies it at most once. Stores whose commits cannot have
+    /// an unknown outcome (SQLite, memory) ignore it.
+    public var id: String?
     public var events: [NewEvent] = []
     /// Snapshots to save (replacing the previous ones).
     public var snapshots: [StoredSession] = []

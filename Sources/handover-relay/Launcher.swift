@@ -156,7 +156,10 @@ struct Launcher {
         let host = ProcessInfo.processInfo.hostName.prefix(40)
         let node = "\(host)-\(StoreEpoch.random().prefix(8))"
         do {
-            let store = try RedisStore(url: url, options: .init(prefix: redis.prefix, nodeID: node))
+            // Calls are synchronous on the service loop: a Redis that stops answering may hold
+            // the loop for this long per call, so it is short (commands take well under 1 ms).
+            let options = RedisStore.Options(prefix: redis.prefix, connectTimeoutMs: 2_000, commandTimeoutMs: 1_000, nodeID: node)
+            let store = try RedisStore(url: url, options: options)
             logger.notice("event store on Redis", metadata: ["redis": "\(url)", "prefix": "\(redis.prefix)", "node": "\(node)",
                                                              "epoch": "\(store.epoch)"])
             return store

@@ -108,6 +108,26 @@ struct RedisClusterStoreTests {
         #expect(try a.session(id: "sa") == snapshot("sa", 2))
     }
 
+    @Test func aCommitSentAgainUnderItsIdIsAppliedOnce() throws {
+        // What the relay does after a timeout: it cannot know whether Redis applied the batch.
+        let cluster = Cluster(url: url)
+        defer { cluster.close() }
+        let a = try cluster.node("a")
+        var batch = writing("s", seqs: [1, 2])
+        batch.id = "commit-1"
+        let first = try a.commit(batch)
+        let again = try a.commit(batch)
+        #expect(again == first)
+        #expect(try a.lastOffset() == first.last)
+        #expect(try a.events(session: "s", afterSeq: 0, limit: 10).map(\.seq) == [1, 2])
+        // Another batch under a new id is applied normally; without an id a repeat is a duplicate.
+        var next = writing("s", seqs: [3])
+        next.id = "commit-2"
+        #expect(try a.commit(next) == [first.last! + 1])
+        next.id = nil
+        #expect(failure { () throws(StoreError) in _ = try a.commit(next) }?.code == .duplicate)
+    }
+
     @Test func aDuplicateSeqFailsTheWholeCommit() throws {
         let cluster = Cluster(url: url)
         defer { cluster.close() }

@@ -326,3 +326,31 @@ def test_pending_8x8_call_of_a_dead_node_is_sent_once_by_another(cluster):
         assert 'relay_cluster_events_total{event="session_taken_over"}' in events, events[-2000:]
 
     run(scenario(), timeout=90)
+
+
+def test_a_stalled_redis_delays_but_loses_nothing(cluster, redis):
+    """Redis stops answering (SIGSTOP) while the user writes: the message is acknowledged only once it is
+    stored — after Redis comes back — and then goes on as usual, stored once."""
+    import os
+    import signal
+
+    async def scenario():
+        c = await ChatClient.connect(cluster.a.ws_url, label="user@a")
+        await c.hello(user={"name": "Ada"})
+        await c.expect_event("message", **{"from": "bot"})
+        os.kill(redis.proc.pid, signal.SIGSTOP)
+        try:
+            await c.send({"type": "message", "id": "during-stall", "text": "written while Redis is stalled"})
+            # Nothing may be acknowledged that is not stored: no ack while Redis is stopped.
+            with pytest.raises(AssertionError):
+                await c.expect("ack", timeout=1.5)
+        finally:
+            os.kill(redis.proc.pid, signal.SIGCONT)
+        ack = await c.expect("ack", timeout=15)
+        assert ack["id"] == "during-stall", ack
+        await c.expect_event("message", **{"from": "bot"}, timeout=15)
+        assert [e["text"] for e in c.events() if e.get("from") == "user"] == ["written while Redis is stalled"]
+        assert_contiguous(c.events())
+        await c.close()
+
+    run(scenario(), timeout=60)

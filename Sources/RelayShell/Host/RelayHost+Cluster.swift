@@ -292,6 +292,7 @@ extension RelayHost {
         engine.reseed()
         cluster.count(.historyReset)
         uncommitted = StoreChanges()
+        uncommittedID = nil
         perform(hub.historyReset())
         logger.critical("the shared store lost its data (epoch changed): wrote this node's live sessions to the new history",
                         metadata: ["oldEpoch": "\(before)", "epoch": "\(store.epoch)", "sessions": "\(engine.sessions.count)"])

@@ -15,16 +15,25 @@ extension RelayHost {
     @discardableResult
     func flush() -> Bool {
         guard hasUncommittedWork || !answersAwaitingCommit.isEmpty else { return true }
-        uncommitted.merge(engine.takeChanges())
+        if uncommitted.isEmpty {
+            uncommitted = engine.takeChanges()
+            uncommittedID = StoreEpoch.random()
+        }
+        // Otherwise the last commit failed: send exactly that batch again, under its id.
+        // Its outcome may be unknown (a timeout after the store applied it), and the id lets
+        // the store answer a repeat instead of applying it twice. Newer changes wait for it.
         let changes = uncommitted
         let offsets: [Int64]
         let started = MonotonicClock.nanoseconds()
         do {
-            offsets = try store.commit(Self.commit(of: changes, now: LoopClock.wallMs()))
+            var batch = Self.commit(of: changes, now: LoopClock.wallMs())
+            batch.id = uncommittedID
+            offsets = try store.commit(batch)
         } catch {
             if error.code == .fenced {
-                // Another node owns that session now: give it up, commit the rest at once.
+                // Another node owns that session now (nothing was written): give it up, commit the rest at once.
                 releaseFenced(SessionID(error.message))
+                uncommittedID = StoreEpoch.random()
                 return flush()
             }
             if error.code == .lost, recoverLostStore() { return flush() }
@@ -38,16 +47,20 @@ extension RelayHost {
         metrics.committed(events: offsets.count, nanoseconds: MonotonicClock.nanoseconds() - started)
         lastCommitFailure = nil
         uncommitted = StoreChanges()
+        uncommittedID = nil
+        // On a shared store every node learns of new events from the log itself, in
+        // offset order (ClusterNode's listener), this node's own included.
+        if !offsets.isEmpty, cluster == nil {
+            let stored = zip(offsets, changes.events).map { StoredEvent(offset: $0, $1) }
+            perform(hub.committed(stored, now: LoopClock.wallMs()))
+            for feed in webhookFeeds { feed.eventsCommitted() }
+        }
+        // Changes made while a failed batch was retried: commit them before anything held is released.
+        if engine.hasChanges { return flush() }
         answerWebhooks(nil)
         let effects = held
         held = []
         perform(effects)
-        // On a shared store every node learns of new events from the log itself, in
-        // offset order (ClusterNode's listener), this node's own included.
-        guard !offsets.isEmpty, cluster == nil else { return true }
-        let stored = zip(offsets, changes.events).map { StoredEvent(offset: $0, $1) }
-        perform(hub.committed(stored, now: LoopClock.wallMs()))
-        for feed in webhookFeeds { feed.eventsCommitted() }
         return true
     }
 
@@ -157,16 +170,5 @@ extension RelayHost {
             webhookFeeds.append(feed)
             feed.eventsCommitted()  // catch up on what was logged while no feed ran
         }
-    }
-}
-
-extension StoreChanges {
-    /// Appends `later` (changes taken after these), for one commit of both.
-    mutating func merge(_ later: StoreChanges) {
-        events += later.events
-        snapshots += later.snapshots
-        finished += later.finished
-        webhookIDs += later.webhookIDs
-        conversations += later.conversations
     }
 }

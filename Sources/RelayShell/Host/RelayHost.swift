@@ -21,8 +21,10 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     private let info: JSONValue
     /// Effects waiting for the changes they reflect to be committed (see ``flush()``).
     var held: [RelayEffect] = []
-    /// Changes taken from the engine whose commit failed; retried first.
+    /// Changes taken from the engine whose commit failed; retried first, as they were.
     var uncommitted = StoreChanges()
+    /// The id of that batch (``StoreCommit/id``): the same for every attempt.
+    var uncommittedID: String?
     var commitRetryScheduled = false
     /// Integrators' HTTP event subscriptions.
     var webhookFeeds: [WebhookFeed] = []
