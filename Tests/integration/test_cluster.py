@@ -83,13 +83,13 @@ def redis(tmp_path):
 class Cluster:
     """Two relay nodes (a, b) on one Redis prefix, and the 8x8 simulator."""
 
-    def __init__(self, tmp_path, redis: RedisServer, webhooks_to: str = "b"):
+    def __init__(self, tmp_path, redis: RedisServer, webhooks_to: str = "b", extra: dict | None = None):
         self.prefix = "t" + uuid.uuid4().hex[:10]
         ports = {"a": free_port(), "b": free_port()}
         self.sim = Simulator(tmp_path, f"http://127.0.0.1:{ports[webhooks_to]}/webhooks/8x8").start()
         config = tmp_path / "cluster.json"
         config.write_text(json.dumps({"store": {"backend": "redis", "redis": {
-            "url": redis.url, "prefix": self.prefix, "nodeTimeoutMs": NODE_TIMEOUT_MS}}}))
+            "url": redis.url, "prefix": self.prefix, "nodeTimeoutMs": NODE_TIMEOUT_MS}}, **(extra or {})}))
         config.chmod(0o600)
         args = ["serve", "--config", str(config), "--copilot-secret", SECRET,
                 "--8x8-base-url", f"http://127.0.0.1:{self.sim.port}/sim", "--8x8-api-key", "simulator-api-key",
@@ -354,3 +354,41 @@ def test_a_stalled_redis_delays_but_loses_nothing(cluster, redis):
         await c.close()
 
     run(scenario(), timeout=60)
+
+
+def test_integrator_webhook_feed_runs_on_one_node(tmp_path, redis, request):
+    """Both nodes are configured with the same stream.webhooks subscription; sessions run on both; the
+    receiver gets every event once, in offset order (one node holds the feed's lease)."""
+    from test_webhook_subscriptions import SECRET as HOOK_SECRET, HookReceiver
+
+    receiver = HookReceiver()
+    c = Cluster(tmp_path, redis, extra={"stream": {"webhooks": [
+        {"name": "crm", "url": receiver.url("/hook/crm"), "secret": HOOK_SECRET}]}})
+    request.node._relays = [c.a, c.b, c.sim]
+
+    async def scenario():
+        sessions = {}
+        for node in (c.a, c.b):
+            user = await ChatClient.connect(node.ws_url, label=f"user@{node.name}")
+            welcome = await user.hello(user={"name": "Ada"})
+            for i in range(3):
+                await user.message(f"question {i} on {node.name}")
+                await user.expect_event("message", **{"from": "bot"})
+            sessions[welcome["sessionId"]] = max(e["seq"] for e in user.events())
+            await user.close()
+
+        def delivered():
+            return [e for p in receiver.of("/hook/crm", True) for e in p["json"]["events"]]
+
+        await receiver.until(lambda: all(any(e["sessionId"] == sid and e["seq"] == last for e in delivered())
+                                         for sid, last in sessions.items()), "every event of both sessions")
+        offsets = [e["offset"] for e in delivered()]
+        assert offsets == sorted(set(offsets)), offsets
+        for sid, last in sessions.items():
+            assert [e["seq"] for e in delivered() if e["sessionId"] == sid] == list(range(1, last + 1))
+
+    try:
+        run(scenario(), timeout=60)
+    finally:
+        c.stop()
+        receiver.close()

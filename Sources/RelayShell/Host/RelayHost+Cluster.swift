@@ -314,7 +314,7 @@ extension RelayHost {
     }
 
     /// Integrators' webhook feeds run on one node: whichever holds the lease.
-    private func updateWebhookFeedLease() {
+    func updateWebhookFeedLease() {
         guard let cluster, !webhookFeedSettings.isEmpty else { return }
         let holds = (try? cluster.store.lease("webhook-feeds", ttlMs: cluster.settings.nodeTimeoutMs)) ?? false
         if holds, webhookFeeds.isEmpty {

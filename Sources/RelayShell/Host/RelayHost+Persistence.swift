@@ -160,7 +160,9 @@ extension RelayHost {
     /// On a shared store only the node holding the feeds' lease runs them (see RelayHost+Cluster.swift).
     public func startWebhookFeeds(_ subscriptions: [WebhookSubscriptionSettings]) throws(StoreError) {
         webhookFeedSettings = subscriptions
-        if cluster == nil { try runWebhookFeeds() }
+        // With several nodes, the first to start takes the lease now, so a new subscription
+        // starts where the log stands at start-up, as with one node.
+        if cluster == nil { try runWebhookFeeds() } else { updateWebhookFeedLease() }
     }
 
     func runWebhookFeeds() throws(StoreError) {
