@@ -5,7 +5,9 @@ import HTTPModel
 final class OutboundCall {
     static let protocolName = "relay-http-client"
 
-    let id: UInt64
+    /// The key of the current attempt in `ServiceLoop.calls` and in its wsi's opaque user data
+    /// (a re-issued call gets a new one, so late callbacks of the old wsi find nothing).
+    var id: UInt64
     let request: OutboundRequest
     let completion: (OutboundResult) -> Void
     var wsi: OpaquePointer?
@@ -14,6 +16,15 @@ final class OutboundCall {
     var finished = false
     /// The lane (keep-alive connection group) carrying this call, and its host key.
     var lane: (key: String, index: Int)?
+    /// Another call was in flight on the lane when this one was made: lws queued it on that
+    /// keep-alive connection, behind the other exchange.
+    var queuedBehindAnother = false
+    /// lws asked for the request's headers: from here on the request may have reached the server.
+    var requestIssued = false
+    /// The request body went out (lws may call WRITEABLE again later: it must not go twice).
+    var bodyWritten = false
+    /// Re-issued once already after its connection closed before the request was sent.
+    var reissued = false
     /// Strings lws reads during connect; freed when the call is dropped.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
 
@@ -42,7 +53,18 @@ extension ServiceLoop {
     public func call(_ request: OutboundRequest, completion: @escaping (OutboundResult) -> Void) {
         let call = OutboundCall(id: newID(), request: request, completion: completion)
         calls[call.id] = call
+        connect(call)
+        guard !call.finished else { return }
+        schedule(afterMs: request.timeoutMs) { [weak self, weak call] in
+            guard let self, let call, !call.finished else { return }
+            self.finish(call, .transportError("no answer within \(request.timeoutMs) ms"))
+            if let wsi = call.wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, clws_kill_async()) }
+        }
+    }
 
+    /// Starts (or restarts) the exchange of `call` on a lane.
+    private func connect(_ call: OutboundCall) {
+        let request = call.request
         var info = lws_client_connect_info()
         info.context = context
         info.address = call.keep(request.url.host)
@@ -63,21 +85,37 @@ extension ServiceLoop {
         info.opaque_user_data = clws_id_to_pointer(UInt(call.id))
         if !lanes.vhosts.isEmpty {
             let key = "\(request.url.host):\(request.url.port):\(request.url.secure)"
-            let lane = lanes.acquire(key)
+            let (lane, busy) = lanes.acquire(key)
             call.lane = (key, lane)
+            call.queuedBehindAnother = busy
             info.vhost = lanes.vhosts[lane]
         }
         let wsi = lws_client_connect_via_info(&info)
         if let wsi, !call.finished { call.wsi = wsi }
-        if wsi == nil {
-            finish(call, .transportError("cannot connect to \(request.url.hostHeader)"))
-        } else {
-            schedule(afterMs: request.timeoutMs) { [weak self, weak call] in
-                guard let self, let call, !call.finished else { return }
-                self.finish(call, .transportError("no answer within \(request.timeoutMs) ms"))
-                if let wsi = call.wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, clws_kill_async()) }
-            }
+        if wsi == nil { finish(call, .transportError("cannot connect to \(request.url.hostHeader)")) }
+    }
+
+    /// The keep-alive connection `call` was queued on closed before its request was sent
+    /// (the exchange ahead of it failed): the server provably never saw this request, so it
+    /// is made again on the next turn, on a fresh attempt, instead of failing as if 8x8 were down.
+    /// Once per call, and only for a call that waited behind another exchange: a connection
+    /// of its own that fails is 8x8 being unreachable. Returns false when the failure stands.
+    func reissueIfNeverSent(_ call: OutboundCall) -> Bool {
+        guard !call.finished, !call.requestIssued, !call.reissued, call.queuedBehindAnother else { return false }
+        call.reissued = true
+        calls.removeValue(forKey: call.id)
+        if let lane = call.lane { lanes.release(lane.key, lane: lane.index) }
+        call.lane = nil
+        call.wsi = nil
+        call.id = newID()  // late callbacks of the closed wsi carry the old id and find nothing
+        calls[call.id] = call
+        reissuedCalls += 1
+        // On the next turn, not inside lws's close of the connection it was queued on.
+        schedule(afterMs: 0) { [weak self, weak call] in
+            guard let self, let call, !call.finished else { return }
+            self.connect(call)
         }
+        return true
     }
 
     func finish(_ call: OutboundCall, _ result: OutboundResult) {

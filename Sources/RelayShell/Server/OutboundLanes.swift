@@ -16,13 +16,15 @@ struct OutboundLanes {
     /// Calls in flight per "host:port:tls", per lane.
     private var load: [String: [Int]] = [:]
 
-    /// The least busy lane for `key`; the caller must `release` it when the call finishes.
-    mutating func acquire(_ key: String) -> Int {
+    /// The least busy lane for `key`, and whether another call is in flight on it (lws then
+    /// queues the new call behind that exchange); the caller must `release` it when the call finishes.
+    mutating func acquire(_ key: String) -> (lane: Int, busy: Bool) {
         var counts = load[key] ?? Array(repeating: 0, count: vhosts.count)
         let lane = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+        let busy = counts[lane] > 0
         counts[lane] += 1
         load[key] = counts
-        return lane
+        return (lane, busy)
     }
 
     mutating func release(_ key: String, lane: Int) {
