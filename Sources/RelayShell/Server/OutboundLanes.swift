@@ -10,6 +10,15 @@ import CLWS
 /// in flight per host while every connection is still reused. Calls go to the
 /// lane with the fewest calls in flight to that host (per-session order is
 /// kept by the core, which has one call per session in flight).
+///
+/// An exchange costs the loop about three service turns (request headers,
+/// body, then the answer), so a lane carries one call per ~3 turns whatever
+/// the network: with the loop busy (~5 ms turns at 2 000 chat messages/s),
+/// 8 lanes carried ~450 calls/s and the calls of 1 000 sessions queued up
+/// behind them; 32 lanes carry 2 000/s (docs/BENCHMARKS.md, handover). A lane
+/// opens its connection only when a call goes to it, and the least busy lane
+/// is chosen, so a quiet relay still uses one or two connections; idle ones
+/// close after `keep_warm_secs`.
 struct OutboundLanes {
     /// Client-only vhosts (no listening socket), created once with the context.
     var vhosts: [OpaquePointer] = []

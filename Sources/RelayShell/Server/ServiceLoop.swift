@@ -26,7 +26,7 @@ public final class ServiceLoop {
         /// How long a shutdown waits for clients to leave and outbound calls to finish.
         public var shutdownGraceMs = 10_000
 
-        public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 8) {
+        public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 32) {
             self.port = port
             self.bindAddress = bindAddress
             self.limits = limits
