@@ -159,7 +159,7 @@ def test_calls_queued_on_a_dropped_keep_alive_connection_are_sent_again_at_once(
     that connection dies under the exchange in progress, the calls queued behind it were never sent:
     they go out again at once on another connection, not as failures with a retry delay. Only the
     exchange in progress (which 8x8 may have processed) fails and is retried."""
-    sessions = 100  # several calls per lane (32 lanes): every lane has calls queued behind its first
+    sessions = 100  # several calls per lane (32 lanes): each lane has one queued in lws behind its first
     fake = HoldingFake().start()
     try:
         relay = start_relay("serve", "--8x8-base-url", fake.base, "--8x8-api-key", "test-key", "--8x8-channel-id",

@@ -16,8 +16,10 @@ final class OutboundCall {
     var finished = false
     /// The lane (keep-alive connection group) carrying this call, and its host key.
     var lane: (key: String, index: Int)?
-    /// Another call was in flight on the lane when this one was made: lws queued it on that
-    /// keep-alive connection, behind the other exchange.
+    /// Handed to lws (not waiting in its lane).
+    var handed = false
+    /// Another call of the lane was in lws when this one was handed over: lws queued it on
+    /// that keep-alive connection, behind the other exchange.
     var queuedBehindAnother = false
     /// lws asked for the request's headers: from here on the request may have reached the server.
     var requestIssued = false
@@ -53,7 +55,7 @@ extension ServiceLoop {
     public func call(_ request: OutboundRequest, completion: @escaping (OutboundResult) -> Void) {
         let call = OutboundCall(id: newID(), request: request, completion: completion)
         calls[call.id] = call
-        connect(call)
+        submit(call)
         guard !call.finished else { return }
         schedule(afterMs: request.timeoutMs) { [weak self, weak call] in
             guard let self, let call, !call.finished else { return }
@@ -62,7 +64,42 @@ extension ServiceLoop {
         }
     }
 
-    /// Starts (or restarts) the exchange of `call` on a lane.
+    /// Gives `call` a lane and hands it to lws, or leaves it waiting in the lane when the lane
+    /// already has its share of calls in lws (see ``OutboundLanes/handedPerLane``).
+    private func submit(_ call: OutboundCall) {
+        guard !lanes.vhosts.isEmpty else { return connect(call) }
+        let key = "\(call.request.url.host):\(call.request.url.port):\(call.request.url.secure)"
+        let lane = lanes.acquire(key)
+        call.lane = (key, lane)
+        if lanes.room(key, lane: lane).free { handOver(call) } else { lanes.wait(call, key, lane: lane) }
+    }
+
+    private func handOver(_ call: OutboundCall) {
+        guard let lane = call.lane else { return connect(call) }
+        call.queuedBehindAnother = lanes.room(lane.key, lane: lane.index).handed > 0
+        lanes.handOver(lane.key, lane: lane.index)
+        call.handed = true
+        connect(call)
+    }
+
+    /// `call` left lws (finished or closed): its lane can hand over the next waiting call,
+    /// on the next turn (not inside lws's callback for the connection).
+    private func leaveLane(_ call: OutboundCall) {
+        guard let lane = call.lane else { return }
+        lanes.release(lane.key, lane: lane.index)
+        call.lane = nil
+        guard call.handed else { return }
+        call.handed = false
+        lanes.handedBack(lane.key, lane: lane.index)
+        schedule(afterMs: 0) { [weak self] in
+            guard let self else { return }
+            while self.lanes.room(lane.key, lane: lane.index).free, let next = self.lanes.nextWaiting(lane.key, lane: lane.index) {
+                self.handOver(next)
+            }
+        }
+    }
+
+    /// Starts (or restarts) the exchange of `call` on its lane.
     private func connect(_ call: OutboundCall) {
         let request = call.request
         var info = lws_client_connect_info()
@@ -83,13 +120,7 @@ extension ServiceLoop {
         info.ssl_connection = Int32(LCCSCF_PIPELINE.rawValue) | (request.url.secure ? Int32(LCCSCF_USE_SSL.rawValue) : 0)
         info.keep_warm_secs = 30
         info.opaque_user_data = clws_id_to_pointer(UInt(call.id))
-        if !lanes.vhosts.isEmpty {
-            let key = "\(request.url.host):\(request.url.port):\(request.url.secure)"
-            let (lane, busy) = lanes.acquire(key)
-            call.lane = (key, lane)
-            call.queuedBehindAnother = busy
-            info.vhost = lanes.vhosts[lane]
-        }
+        if let lane = call.lane { info.vhost = lanes.vhosts[lane.index] }
         let wsi = lws_client_connect_via_info(&info)
         if let wsi, !call.finished { call.wsi = wsi }
         if wsi == nil { finish(call, .transportError("cannot connect to \(request.url.hostHeader)")) }
@@ -104,8 +135,7 @@ extension ServiceLoop {
         guard !call.finished, !call.requestIssued, !call.reissued, call.queuedBehindAnother else { return false }
         call.reissued = true
         calls.removeValue(forKey: call.id)
-        if let lane = call.lane { lanes.release(lane.key, lane: lane.index) }
-        call.lane = nil
+        leaveLane(call)
         call.wsi = nil
         call.id = newID()  // late callbacks of the closed wsi carry the old id and find nothing
         calls[call.id] = call
@@ -113,7 +143,7 @@ extension ServiceLoop {
         // On the next turn, not inside lws's close of the connection it was queued on.
         schedule(afterMs: 0) { [weak self, weak call] in
             guard let self, let call, !call.finished else { return }
-            self.connect(call)
+            self.submit(call)
         }
         return true
     }
@@ -122,7 +152,7 @@ extension ServiceLoop {
         guard !call.finished else { return }
         call.finished = true
         calls.removeValue(forKey: call.id)
-        if let lane = call.lane { lanes.release(lane.key, lane: lane.index) }
+        leaveLane(call)
         // Deliver on the next loop turn, not inside lws's callback: a follow-up
         // call made from the completion can then reuse this (by then idle)
         // keep-alive connection instead of opening a new one.
