@@ -14,8 +14,8 @@ import CLWS
 /// An exchange costs the loop about three service turns (request headers,
 /// body, then the answer), so a lane carries one call per ~3 turns whatever
 /// the network: with the loop busy (~5 ms turns at 2 000 chat messages/s),
-/// 8 lanes carried ~450 calls/s and the calls of 1 000 sessions queued up
-/// behind them; 32 lanes carry 2 000/s (docs/BENCHMARKS.md, handover). A lane
+/// 8 lanes carried 120–460 calls/s and the calls of 1 000 sessions queued up
+/// behind them; 32 lanes carried 2 000/s (docs/BENCHMARKS.md, handover). A lane
 /// opens its connection only when a call goes to it, and the least busy lane
 /// is chosen, so a quiet relay still uses one or two connections; idle ones
 /// close after `keep_warm_secs`.
