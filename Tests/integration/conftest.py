@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 import threading
 import urllib.error
@@ -237,6 +238,10 @@ class RecordingServer:
                     gate = fake._gate(self.command, self.path)
                 if gate is not None:
                     gate.wait(HTTP_TIMEOUT)  # bounded: a forgotten gate cannot hang the relay's call forever
+                if record.get("drop"):  # the connection dies without an answer (a crashed peer, a reset)
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 with fake.lock:
                     status, payload = fake.answer(record)
                     record["status"] = status  # absent while held: what the relay may have given up on
@@ -258,7 +263,10 @@ class RecordingServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # socketserver's default listen backlog (5) resets bursts of new connections
+
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

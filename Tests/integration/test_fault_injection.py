@@ -2,8 +2,10 @@
 a conversation is created and the user writes: the relay retries with backoff, the conversation completes
 once 8x8 recovers, and 8x8 gets every user message exactly once, in order."""
 
+import asyncio
 import itertools
 import json
+import threading
 
 import pytest
 
@@ -127,3 +129,72 @@ def user_texts(fake: Fake8x8) -> list[str]:
     """User messages 8x8 accepted (answered 2xx), in arrival order."""
     return [json.loads(r["body"])["text"] for r in fake.calls("POST", "/messages")
             if 200 <= r.get("status", 0) < 300 and json.loads(r["body"]).get("authorType") == "user"]
+
+
+class HoldingFake(Fake8x8):
+    """Holds every create call until released; each conversation gets its own id."""
+
+    def __init__(self):
+        super().__init__()
+        self.holding = True
+        self.held: list[tuple[dict, threading.Event]] = []
+        self.created = 0
+
+    def _gate(self, method, path):  # under self.lock, right after the request was recorded
+        if self.holding and method == "POST" and path.endswith("/chat-gateway/v1/conversations"):
+            gate = threading.Event()
+            self.held.append((self.requests[-1], gate))
+            return gate
+        return super()._gate(method, path)
+
+    def answer(self, record):
+        if record["method"] == "POST" and record["path"].endswith("/chat-gateway/v1/conversations"):
+            self.created += 1
+            return 202, {"conversationId": f"conv-{self.created}", "createdAt": "2026-01-01T00:00:00Z"}
+        return super().answer(record)
+
+
+def test_calls_queued_on_a_dropped_keep_alive_connection_are_sent_again_at_once(start_relay):
+    """lws queues calls to one host on a lane's keep-alive connection, one exchange at a time. When
+    that connection dies under the exchange in progress, the calls queued behind it were never sent:
+    they go out again at once on another connection, not as failures with a retry delay. Only the
+    exchange in progress (which 8x8 may have processed) fails and is retried."""
+    sessions = 100  # several calls per lane (32 lanes): each lane has one queued in lws behind its first
+    fake = HoldingFake().start()
+    try:
+        relay = start_relay("serve", "--8x8-base-url", fake.base, "--8x8-api-key", "test-key", "--8x8-channel-id",
+                            "chan-1", "--8x8-queue-id", "queue-1",
+                            config={"retry": {"maxAttempts": 8, "baseDelayMs": 50, "maxDelayMs": 200},
+                                    "limits": {"messagesPerSecond": 0, "maxConnectionsPerAddress": 0}})
+
+        async def ask(i):
+            c = await ChatClient.connect(relay.ws_url)
+            await c.hello(user={"name": f"Queued {i}"})
+            await c.message("I want an agent", id=f"ask-{i}")  # acked once the create call is made
+            return c
+
+        async def scenario():
+            clients = await asyncio.gather(*(ask(i) for i in range(sessions)))
+            try:
+                await poll_until(lambda: len(fake.held), bool, "a create call to reach 8x8")
+                with fake.lock:
+                    fake.held[0][0]["drop"] = True  # the first exchange's connection dies
+                    fake.holding = False
+                    gates = [gate for _, gate in fake.held]
+                for gate in gates:
+                    gate.set()
+                answered = lambda: [r for r in fake.calls("POST", "/chat-gateway/v1/conversations") if r.get("status") == 202]
+                await poll_until(answered, lambda a: len(a) == sessions, "every conversation to be created", timeout=30)
+                # The dropped call is made twice (8x8 may have created that one); no other call twice.
+                assert len(fake.calls("POST", "/chat-gateway/v1/conversations")) == sessions + 1
+                failures = [line for line in relay.stderr().splitlines() if "8x8 call failed" in line]
+                assert len(failures) == 1, failures  # only the exchange in progress, not the calls behind it
+                # Each request went out once: no body written twice (read by 8x8 as a bad next request).
+                assert "answered 400" not in relay.stderr(), relay.stderr()
+            finally:
+                for c in clients:
+                    await c.__aexit__(None, None, None)
+
+        run(scenario(), timeout=90)
+    finally:
+        fake.close()

@@ -13,6 +13,7 @@ func httpClientCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         // `input` points at lws's write cursor; `length` is the room left.
         guard let input else { return -1 }
+        call.requestIssued = true
         let cursor = input.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self)
         guard let start = cursor.pointee else { return -1 }
         let end = start + length
@@ -31,6 +32,15 @@ func httpClientCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
     case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
         let body = call.request.body
         guard !body.isEmpty else { return 0 }
+        // lws 4.1 hands a client every POLLOUT as WRITEABLE, also after the body went out (seen
+        // when a pipelined connection closes and calls move): a second copy of the body would be
+        // read by the server as the next request (answered 400, and every later answer on the
+        // connection goes to the wrong call). The body goes once, after the headers.
+        guard call.requestIssued, !call.bodyWritten else {
+            loop.logger.debug("outbound call: WRITEABLE after the body was sent; ignored", metadata: ["call": "\(call.id)"])
+            return 0
+        }
+        call.bodyWritten = true
         let pre = clws_pre()
         var buffer = [UInt8](repeating: 0, count: pre + body.count)
         buffer.replaceSubrange(pre..<(pre + body.count), with: body)
@@ -69,12 +79,14 @@ func httpClientCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _
         return 0
 
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if loop.reissueIfNeverSent(call) { return 0 }
         let why = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection failed"
         loop.finish(call, .transportError(loop.clientConnectionFailure(wsi, call.request, lwsReason: why)))
         call.wsi = nil
         return 0
 
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+        if loop.reissueIfNeverSent(call) { return 0 }
         loop.finish(call, .transportError("connection closed before the response was complete"))
         call.wsi = nil
         return 0

@@ -26,7 +26,7 @@ public final class ServiceLoop {
         /// How long a shutdown waits for clients to leave and outbound calls to finish.
         public var shutdownGraceMs = 10_000
 
-        public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 8) {
+        public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 32) {
             self.port = port
             self.bindAddress = bindAddress
             self.limits = limits
@@ -44,6 +44,9 @@ public final class ServiceLoop {
     var calls: [UInt64: OutboundCall] = [:]
     /// Finished calls whose completion waits for the next turn (see ``finish(_:_:)``).
     var undeliveredResults = 0
+    /// Calls made again because the keep-alive connection they were queued on closed before
+    /// their request was sent (see ``reissueIfNeverSent(_:)``).
+    public internal(set) var reissuedCalls = 0
     var lanes = OutboundLanes()
     /// Open WebSockets per client address, against `limits.maxConnectionsPerAddress`.
     var addressQuota: AddressQuota
