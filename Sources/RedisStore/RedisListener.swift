@@ -20,11 +20,16 @@ final class RedisListener: ClusterListener {
         self.offset = afterOffset
     }
 
-    func next(timeoutMs: Int) throws(StoreError) -> ClusterDelivery {
+    func next(timeoutMs: Int, logAfter: Int64?) throws(StoreError) -> ClusterDelivery {
         let block = Int64(min(max(1, timeoutMs), Self.blockLimitMs))
-        let reply = try RedisStore.check(connection.command([
-            "XREAD", "COUNT", "1000", "BLOCK", .int(block), "STREAMS", .text(inbox), .text(log), .text(inboxID), .text("\(offset)-0"),
-        ]))
+        var command: [RedisArg] = ["XREAD", "COUNT", "1000", "BLOCK", .int(block), "STREAMS", .text(inbox)]
+        if let logAfter {
+            offset = max(offset, logAfter)
+            command += [.text(log), .text(inboxID), .text("\(offset)-0")]
+        } else {
+            command.append(.text(inboxID))
+        }
+        let reply = try RedisStore.check(connection.command(command))
         var delivery = ClusterDelivery()
         for stream in reply.elements {
             let parts = stream.elements

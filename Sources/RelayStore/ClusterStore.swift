@@ -96,6 +96,9 @@ public struct ClusterDelivery: Sendable {
 /// Used from one thread only (not the service thread: it blocks).
 public protocol ClusterListener: AnyObject {
     /// Blocks up to `timeoutMs` until something arrives; returns it (or nothing on timeout).
-    func next(timeoutMs: Int) throws(StoreError) -> ClusterDelivery
+    /// - Parameter logAfter: nil: wait for inbox messages only (nobody on this node wants the
+    ///   log now; the position is kept). Otherwise also the log's events after the listener's
+    ///   position or after `logAfter`, whichever is later.
+    func next(timeoutMs: Int, logAfter: Int64?) throws(StoreError) -> ClusterDelivery
     func close()
 }

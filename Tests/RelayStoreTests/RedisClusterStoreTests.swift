@@ -447,16 +447,32 @@ struct RedisClusterStoreTests {
 
     /// Waits until `listener` has delivered at least this much (each wait returns as soon as
     /// something is there; the bound only stops a broken listener from hanging the test).
-    func collect(_ listener: any ClusterListener, messages: Int = 0, events: Int = 0) throws -> ClusterDelivery {
+    func collect(_ listener: any ClusterListener, messages: Int = 0, events: Int = 0, logAfter: Int64? = 0) throws -> ClusterDelivery {
         var all = ClusterDelivery()
         for _ in 0..<20 where all.messages.count < messages || all.events.count < events {
-            let next = try listener.next(timeoutMs: 2_000)
+            let next = try listener.next(timeoutMs: 2_000, logAfter: logAfter)
             all.messages += next.messages
             all.events += next.events
         }
         #expect(all.messages.count == messages)
         #expect(all.events.count == events)
         return all
+    }
+
+    @Test func aListenerNotInterestedInTheLogGetsOnlyItsInboxAndCatchesUpFromTheGivenOffset() throws {
+        let cluster = Cluster(url: url)
+        defer { cluster.close() }
+        let a = try cluster.node("A"), b = try cluster.node("B")
+        let listener = try b.openListener(afterOffset: 0)
+        defer { listener.close() }
+        _ = try a.commit(writing("s", seqs: [1, 2]))
+        try a.post([NodeMessage(node: "B", payload: [7])])
+        let inboxOnly = try collect(listener, messages: 1, events: 0, logAfter: nil)
+        #expect(inboxOnly.messages == [[7]])
+        // Interested again from offset 1: event 2 only (event 1 is older than the interest).
+        _ = try a.commit(writing("t", seqs: [1]))
+        let got = try collect(listener, events: 2, logAfter: 1)
+        #expect(got.events.map(\.offset) == [2, 3])
     }
 
     // MARK: dedupe keys and leases

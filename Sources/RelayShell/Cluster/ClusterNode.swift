@@ -54,6 +54,10 @@ final class ClusterNode {
     private var nextRequest: UInt64 = 1
     private(set) var liveNodes: Set<String> = []
     private var listenerGeneration = 0
+    /// Whether the listener reads the shared log: only while this node has stream
+    /// subscribers or runs webhook feeds. Otherwise every event appended anywhere would wake
+    /// this node's loop for nothing, and each wake-up is a poll() over every connection.
+    let logInterest = LogInterest()
     private var stopListener: StopFlag?
     private var listenerThreads: [Thread] = []
     /// What happened between the nodes, for `relay_cluster_events_total{event}` (keys: ``Event``).
@@ -107,6 +111,7 @@ final class ClusterNode {
     /// what it still posts is ignored (older generation).
     func listen(afterOffset: Int64) throws(StoreError) {
         stopListener?.stop()
+        if logInterest.offset != nil { logInterest.set(afterOffset) }
         listenerGeneration += 1
         let listener = try store.openListener(afterOffset: afterOffset)
         guard let poster = loop.poster() else { throw StoreError(.invalid, "the cluster listener needs a started loop") }
@@ -115,19 +120,21 @@ final class ClusterNode {
         let generation = listenerGeneration
         let logger = self.logger
         let handoff = Handoff(listener)
+        let interest = logInterest
         let thread = Thread {
-            Self.listen(handoff.value, poster: poster, generation: generation, stop: stop, logger: logger)
+            Self.listen(handoff.value, poster: poster, generation: generation, stop: stop, logFrom: interest, logger: logger)
         }
         thread.name = "cluster-listener"
         thread.start()
         listenerThreads.append(thread)
     }
 
-    private static func listen(_ listener: any ClusterListener, poster: LoopPoster, generation: Int, stop: StopFlag, logger: Logger) {
+    private static func listen(_ listener: any ClusterListener, poster: LoopPoster, generation: Int, stop: StopFlag,
+                               logFrom: LogInterest, logger: Logger) {
         var failing = false
         while !stop.stopped {
             do {
-                let delivery = try listener.next(timeoutMs: 1_000)
+                let delivery = try listener.next(timeoutMs: 1_000, logAfter: logFrom.offset)
                 if failing { logger.notice("cluster listener reconnected to the store") }
                 failing = false
                 if !delivery.isEmpty { poster.post(Arrival(generation: generation, delivery: delivery)) }
@@ -260,4 +267,14 @@ struct BoundedCache<Key: Hashable, Value> {
     mutating func removeAll(where shouldRemove: (Value) -> Bool) {
         entries = entries.filter { !shouldRemove($0.value) }
     }
+}
+
+/// From where the listener thread reads the shared log; nil while nobody on this node needs it.
+final class LogInterest: Sendable {
+    private let value = Atomic<Int64>(-1)
+    var offset: Int64? {
+        let v = value.load(ordering: .acquiring)
+        return v < 0 ? nil : v
+    }
+    func set(_ offset: Int64?) { value.store(offset.map { max(0, $0) } ?? -1, ordering: .releasing) }
 }

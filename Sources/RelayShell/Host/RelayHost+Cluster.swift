@@ -311,6 +311,7 @@ extension RelayHost {
             logger.error("cannot take over the sessions of dead nodes", metadata: ["error": "\(error)"])
         }
         updateWebhookFeedLease()
+        releaseSharedLogIfUnused()
     }
 
     /// Integrators' webhook feeds run on one node: whichever holds the lease.
@@ -318,6 +319,7 @@ extension RelayHost {
         guard let cluster, !webhookFeedSettings.isEmpty else { return }
         let holds = (try? cluster.store.lease("webhook-feeds", ttlMs: cluster.settings.nodeTimeoutMs)) ?? false
         if holds, webhookFeeds.isEmpty {
+            wantSharedLog()
             do {
                 // Fresh feeds read their cursors again: the previous holder advanced them.
                 try runWebhookFeeds()
@@ -329,6 +331,24 @@ extension RelayHost {
             webhookFeeds = []
             logger.notice("another node delivers the integrators' webhook feeds now")
         }
+    }
+
+    /// Something on this node needs the shared log (a stream subscriber connected, the webhook
+    /// feeds started): the listener reads it from the log's end as of now — before that
+    /// subscriber's replay reads the store, so replay and live delivery meet without a gap.
+    func wantSharedLog() {
+        guard let cluster, cluster.logInterest.offset == nil else { return }
+        do {
+            cluster.logInterest.set(try store.lastOffset())
+        } catch {
+            cluster.logInterest.set(0)  // the whole log then; the hub skips what a subscriber has
+        }
+    }
+
+    /// Nobody needs the log any more: the listener stops reading it (checked every heartbeat).
+    private func releaseSharedLogIfUnused() {
+        guard let cluster, cluster.logInterest.offset != nil, hub.subscriberCount == 0, webhookFeeds.isEmpty else { return }
+        cluster.logInterest.set(nil)
     }
 
     /// Events appended to the shared log by any node (this one included), in offset order.

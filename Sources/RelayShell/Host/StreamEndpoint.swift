@@ -11,7 +11,10 @@ public final class StreamEndpoint: WebSocketEndpoint {
 
     init(host: RelayHost) { self.host = host }
 
-    public func opened(_ connection: ConnectionID) { host.hub.connected(connection) }
+    public func opened(_ connection: ConnectionID) {
+        host.wantSharedLog()  // several nodes: live events come from the shared log
+        host.hub.connected(connection)
+    }
 
     public func received(_ connection: ConnectionID, text: String) {
         host.execute(host.hub.frame(connection, text: text, now: LoopClock.wallMs(), log: host.store))
