@@ -633,7 +633,7 @@ def scenario_handover(b, quick):
             rows[offered] = r = b.loadgen(
                 f"handover-{offered}-relay", srv,
                 ["--scenario", "handover", "--target", "relay", "--conns", n, "--upstream", "fake", "--fake-port", fake,
-                 "--http-conns", 8, "--rate", offered, "--agent-rate", offered, "--warmup", 2, "--duration", dur,
+                 "--http-conns", b.args.webhook_conns, "--rate", offered, "--agent-rate", offered, "--warmup", 2, "--duration", dur,
                  "--drain", 10], on_event=on_event)
             r["open_8x8_connections"] = conns_seen.get("open")
         finally:
@@ -1150,7 +1150,7 @@ def scenario_cluster(b, quick):
                 results[name] = b.loadgen(
                     f"cluster-{name}", a,
                     ["--scenario", "handover", "--target", "relay", "--conns", n, "--upstream", "fake", "--fake-port", fake,
-                     "--webhook-port", nodes[-1].port, "--http-conns", 8, "--rate", rate, "--agent-rate", rate,
+                     "--webhook-port", nodes[-1].port, "--http-conns", b.args.webhook_conns, "--rate", rate, "--agent-rate", rate,
                      "--warmup", 2, "--duration", dur, "--drain", 10])
             finally:
                 for node in nodes:
@@ -1204,6 +1204,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="run each scenario N times (report every run)")
     ap.add_argument("--relay-bin", default=os.environ.get("RELAY_BIN", DEFAULT_RELAY))
     ap.add_argument("--rate", type=float, default=0, help="override the fixed offered rate of bot-echo/handover/fanout")
+    ap.add_argument("--webhook-conns", type=int, default=8,
+                    help="handover/cluster: keep-alive connections the fake 8x8 posts webhooks on, one request at a time each")
     ap.add_argument("--no-build", action="store_true",
                     help="do not run `make -C bench build` (nor build bench/StoreBench when it is built already)")
     ap.add_argument("--max-load", type=float, default=0,
