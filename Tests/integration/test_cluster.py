@@ -392,3 +392,28 @@ def test_integrator_webhook_feed_runs_on_one_node(tmp_path, redis, request):
     finally:
         c.stop()
         receiver.close()
+
+
+def test_tile_push_and_session_read_on_node_b_for_a_session_on_node_a(cluster):
+    from copilotclient import CopilotClient, copilot_url_of, parse_copilot_url
+
+    async def scenario():
+        c, welcome, cid = await start_handover(cluster.a, cluster.sim)
+        link = parse_copilot_url(copilot_url_of(cluster.sim.sim_conversation(cid)))
+        copilot = await CopilotClient.open(cluster.a)
+        snapshot = await copilot.subscribe(link["sessionId"], link["URLToken"])
+        tiles = {"authorization": f"Bearer {cluster.b.mint_token('--scope', 'copilot:tiles')}"}
+        crm = {"id": "crm", "kind": "markdown", "title": "CRM", "data": {"markdown": "**Gold customer**"}}
+        r = cluster.b.post(f"/api/sessions/{welcome['sessionId']}/copilot/tiles", crm, headers=tiles)
+        assert r.status == 200 and r.json()["tile"]["data"] == crm["data"], r
+        frame = await copilot.next_feed()
+        assert frame == {"type": "tile", "pos": snapshot["pos"] + 1, "tile": r.json()["tile"]}, frame
+
+        read = {"authorization": f"Bearer {cluster.b.mint_token('--scope', 'stream:read')}"}
+        one = cluster.b.get(f"/api/sessions/{welcome['sessionId']}", headers=read)
+        assert one.status == 200 and one.json()["id"] == welcome["sessionId"], one
+        assert cluster.b.get("/api/sessions/no-such-session", headers=read).status == 404
+        await copilot.close()
+        await c.close()
+
+    run(scenario(), timeout=60)
