@@ -109,6 +109,7 @@ extension RelayHost {
         cluster.count(.historyReset)
         uncommitted = StoreChanges()
         uncommittedID = nil
+        undelivered = []  // the old history's: every subscriber is closed below
         perform(hub.historyReset())
         logger.critical("the shared store lost its data (epoch changed): wrote this node's live sessions to the new history",
                         metadata: ["oldEpoch": "\(before)", "epoch": "\(store.epoch)", "sessions": "\(engine.sessions.count)"])
@@ -168,8 +169,9 @@ extension RelayHost {
     }
 
     /// Events appended to the shared log by any node (this one included), in offset order.
+    /// Delivered at once, or after this node's held effects (a replay page may be among them).
     private func sharedLogAppended(_ events: [StoredEvent]) {
-        perform(hub.committed(events, now: LoopClock.wallMs()))
-        for feed in webhookFeeds { feed.eventsCommitted() }
+        undelivered += events
+        deliverCommitted()
     }
 }

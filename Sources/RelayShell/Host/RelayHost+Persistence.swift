@@ -50,18 +50,26 @@ extension RelayHost {
         uncommittedID = nil
         // On a shared store every node learns of new events from the log itself, in
         // offset order (ClusterNode's listener), this node's own included.
-        if !offsets.isEmpty, cluster == nil {
-            let stored = zip(offsets, changes.events).map { StoredEvent(offset: $0, $1) }
-            perform(hub.committed(stored, now: LoopClock.wallMs()))
-            for feed in webhookFeeds { feed.eventsCommitted() }
-        }
+        if cluster == nil { undelivered += zip(offsets, changes.events).map { StoredEvent(offset: $0, $1) } }
         // Changes made while a failed batch was retried: commit them before anything held is released.
         if engine.hasChanges { return flush() }
         answerWebhooks(nil)
         let effects = held
         held = []
         perform(effects)
+        deliverCommitted()
         return true
+    }
+
+    /// Gives committed events to the live stream subscribers and the webhook feeds — after
+    /// the held effects: those may hold a subscriber's replay page, whose events come
+    /// before these (a live event sent first would overtake its own replay).
+    func deliverCommitted() {
+        guard !undelivered.isEmpty, !hasUncommittedWork else { return }
+        let events = undelivered
+        undelivered = []
+        perform(hub.committed(events, now: LoopClock.wallMs()))
+        for feed in webhookFeeds { feed.eventsCommitted() }
     }
 
     /// The store's view of the engine's changes.

@@ -25,6 +25,8 @@ public final class RelayHost: WebSocketEndpoint, DeferringHTTPHandler {
     var uncommitted = StoreChanges()
     /// The id of that batch (``StoreCommit/id``): the same for every attempt.
     var uncommittedID: String?
+    /// Committed events not yet given to stream subscribers (see ``deliverCommitted()``).
+    var undelivered: [StoredEvent] = []
     var commitRetryScheduled = false
     /// Integrators' HTTP event subscriptions.
     var webhookFeeds: [WebhookFeed] = []
