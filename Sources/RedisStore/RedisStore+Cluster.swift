@@ -17,24 +17,19 @@ extension RedisStore: ClusterStore {
     /// `batch.id`, sending the same batch again returns the first call's offsets.
     public func commit(_ batch: StoreCommit) throws(StoreError) -> [Int64] {
         guard pending == nil else { return try commitInTransaction(batch) }
-        if let bad = batch.events.first(where: { $0.seq < 1 }) {
-            throw StoreError(.invalid, "seq must be ≥ 1, got \(bad.seq) for session \(bad.sessionID)")
-        }
+        guard !batch.isEmpty else { return [] }
+        let appends = try Self.appendOps(batch.events)
         var ops: [RedisArg] = []
-        ops.reserveCapacity(batch.events.count * 6 + batch.snapshots.count * 3 + 8)
+        ops.reserveCapacity(appends.count + batch.snapshots.count * 3 + 8)
         if let id = batch.id { ops += ["I", .text(id)] }
         if let node = options.nodeID {
             for session in batch.sessionsWritten { ops += ["O", .text(session), .text(node)] }
         }
-        for event in batch.events {
-            ops += ["A", .text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind),
-                    .text(event.payload.serialized)]
-        }
+        ops += appends
         for snapshot in batch.snapshots { ops += ["P", .text(snapshot.id), .text(snapshot.state.serialized)] }
         for link in batch.conversations { ops += ["V", .text(link.conversationID), .text(link.sessionID)] }
         for id in batch.removed { ops += ["R", .text(id)] }
         for key in batch.keys { ops += ["K", .text(key.key), .int(batch.now), .int(key.expiresAt)] }
-        guard ops.count > (batch.id == nil ? 0 : 2) else { return [] }
         let first = try apply(ops, expectedLast: nil)[0]
         return batch.events.indices.map { first + 1 + Int64($0) }
     }

@@ -6,18 +6,10 @@ extension RedisStore {
     @discardableResult
     public func append(_ events: [NewEvent]) throws(StoreError) -> [Int64] {
         guard !events.isEmpty else { return [] }
-        if let bad = events.first(where: { $0.seq < 1 }) {
-            throw StoreError(.invalid, "seq must be ≥ 1, got \(bad.seq) for session \(bad.sessionID)")
-        }
+        let ops = try Self.appendOps(events)
         var batch: Set<SessionSeq> = []
         for event in events where !batch.insert(SessionSeq(session: event.sessionID, seq: event.seq)).inserted {
             throw StoreError(.duplicate, "session \(event.sessionID) already has seq \(event.seq)")
-        }
-        var ops: [RedisArg] = []
-        ops.reserveCapacity(events.count * 6)
-        for event in events {
-            ops += ["A", .text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind),
-                    .text(event.payload.serialized)]
         }
         guard pending != nil else {
             let first = try apply(ops, expectedLast: nil)[0]
@@ -42,6 +34,20 @@ extension RedisStore {
         pending!.used.formUnion(batch)
         pending!.appended += Int64(events.count)
         return (1...Int64(events.count)).map { start + $0 }
+    }
+
+    /// The apply script's `A` ops for `events` (refusing a seq < 1 before anything is sent).
+    static func appendOps(_ events: [NewEvent]) throws(StoreError) -> [RedisArg] {
+        if let bad = events.first(where: { $0.seq < 1 }) {
+            throw StoreError(.invalid, "seq must be ≥ 1, got \(bad.seq) for session \(bad.sessionID)")
+        }
+        var ops: [RedisArg] = []
+        ops.reserveCapacity(events.count * 6)
+        for event in events {
+            ops += ["A", .text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind),
+                    .text(event.payload.serialized)]
+        }
+        return ops
     }
 
     public func events(after offset: Int64, limit: Int) throws(StoreError) -> [StoredEvent] {

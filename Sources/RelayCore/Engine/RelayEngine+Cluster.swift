@@ -42,6 +42,11 @@ extension RelayEngine {
         CopilotSubscribe.decode(text)?.sessionID
     }
 
+    /// The session a first frame on `channel` names (see the two above).
+    public static func sessionNamed(in text: String, on channel: ClusterMessage.Channel) -> SessionID? {
+        channel == .chat ? sessionNamed(inChatFrame: text) : sessionNamed(inCopilotFrame: text)
+    }
+
     /// Everything this engine holds, journaled again for a store that lost its data (a new
     /// epoch): every live session's events (with their seqs, so clients resume as before),
     /// its snapshot and its conversation. Changes not yet taken are superseded.

@@ -84,14 +84,6 @@ extension RelayHost {
         return batch
     }
 
-    /// A webhook another node processed already: the engine's own memory covers only what
-    /// this node saw since it took the session, so sessions taken over are also checked
-    /// against the store's dedupe keys (a round trip only for those).
-    func isDuplicateInCluster(_ request: HTTPRequest, session sid: SessionID) -> Bool {
-        guard let cluster, cluster.adopted.contains(sid), let id = request.headers["x-8x8-event-id"] else { return false }
-        return (try? cluster.store.hasKey(Self.webhookKeyPrefix + id, now: LoopClock.wallMs())) ?? false
-    }
-
     /// Sends the webhook answers that waited for this commit (or `override` when it failed).
     private func answerWebhooks(_ override: HTTPResponse?) {
         guard !answersAwaitingCommit.isEmpty else { return }

@@ -48,8 +48,8 @@ extension RelayHost {
             cluster.send(.frame(from: cluster.nodeID, connection: connection.rawValue, text: text), to: owner)
             return true
         }
-        let named = channel == .chat ? RelayEngine.sessionNamed(inChatFrame: text) : RelayEngine.sessionNamed(inCopilotFrame: text)
-        guard let sid = named, !engine.isAttached(connection, channel: channel) else { return false }
+        // An attached connection's frames are the engine's: only a first frame is parsed here.
+        guard !engine.isAttached(connection, channel: channel), let sid = RelayEngine.sessionNamed(in: text, on: channel) else { return false }
         switch route(sid, cached: false) {
         case .here:
             return false
@@ -91,6 +91,14 @@ extension RelayHost {
             respond(.problem(503, code: "store_unavailable", message: "the relay cannot reach its session store now; retry"))
             return true
         }
+    }
+
+    /// A webhook another node processed already: the engine's own memory covers only what
+    /// this node saw since it took the session, so sessions taken over are also checked
+    /// against the store's dedupe keys (a round trip only for those).
+    func isDuplicateInCluster(_ request: HTTPRequest, session sid: SessionID) -> Bool {
+        guard let cluster, cluster.adopted.contains(sid), let id = request.headers["x-8x8-event-id"] else { return false }
+        return (try? cluster.store.hasKey(Self.webhookKeyPrefix + id, now: LoopClock.wallMs())) ?? false
     }
 
     /// The session an HTTP request is about, when it names one (webhooks by conversation).
@@ -151,8 +159,7 @@ extension RelayHost {
     /// another node owns now. Nil when it can (held, adopted now, or unknown to everyone).
     private func movedAway(_ local: ConnectionID, text: String) -> String? {
         guard let channel = cluster?.remote.channel(local), !engine.isAttached(local, channel: channel) else { return nil }
-        let named = channel == .chat ? RelayEngine.sessionNamed(inChatFrame: text) : RelayEngine.sessionNamed(inCopilotFrame: text)
-        guard let sid = named else { return nil }
+        guard let sid = RelayEngine.sessionNamed(in: text, on: channel) else { return nil }
         switch route(sid, cached: false) {
         case .here: return nil
         case .node: return "session moved"
