@@ -17,9 +17,6 @@ import RelayStore
 /// A session whose owner is dead is claimed and restored from the store by the
 /// node that needs it first, or by a node's periodic takeover.
 extension RelayHost {
-    /// Joins the cluster: restores nothing up front (the sessions in the store belong
-    /// to other nodes or to dead ones, taken over below), delivers the shared log to
-    /// this node's stream subscribers, and answers the other nodes.
     /// Runs this relay as one node of several on `store` (instead of ``restoreFromStore()``).
     /// Call after the loop started.
     public func joinCluster(_ store: any ClusterStore, nodeTimeoutMs: Int) throws(StoreError) {
@@ -36,6 +33,9 @@ extension RelayHost {
         cluster?.leave()
     }
 
+    /// Joins the cluster: restores nothing up front (the sessions in the store belong
+    /// to other nodes or to dead ones, taken over below), delivers the shared log to
+    /// this node's stream subscribers, and answers the other nodes.
     func startCluster(_ node: ClusterNode) throws(StoreError) {
         cluster = node
         node.onMessage = { [unowned self] in self.clusterMessage($0) }
