@@ -10,10 +10,13 @@ public struct CopilotFeed: Equatable, Sendable {
     public private(set) var pos = 0
     public private(set) var tiles: [String: CopilotTile] = [:]
     private var recent: [(pos: Int, frame: String)] = []
-    public var watchers: Set<ConnectionID> = []
+    public private(set) var watchers: Set<ConnectionID> = []
     /// The smallest `lastPos` a resume can start from: the transcript before
     /// the feed started recording is only in snapshots.
     public private(set) var resumeFloor = 0
+    /// Frames recorded since the last watcher left. A never-watched feed starts
+    /// "full": there is nobody who could resume.
+    private var unwatchedFrames = CopilotFeed.resumeWindow
 
     public init() {}
 
@@ -53,7 +56,33 @@ public struct CopilotFeed: Equatable, Sendable {
         record { CopilotFrame.handover(pos: $0, event) }
     }
 
+    /// Whether the session's events should still be analysed and recorded:
+    /// while someone watches, and afterwards for one resume window, so an agent
+    /// page that lost its connection resumes without a snapshot. Past that a
+    /// resume gets a snapshot anyway, so recording would be work for nobody —
+    /// the analyzers were 13–28 % of the relay's CPU in the handover benchmark,
+    /// where no page watches.
+    public var isRecording: Bool { !watchers.isEmpty || unwatchedFrames < Self.resumeWindow }
+
+    /// An event went by unrecorded: no `lastPos` up to now can be resumed any more
+    /// (a later subscriber gets a snapshot, which carries everything).
+    mutating func skipUnrecorded() {
+        guard resumeFloor <= pos else { return }
+        resumeFloor = pos + 1
+        recent.removeAll()
+    }
+
+    mutating func watch(_ connection: ConnectionID) {
+        watchers.insert(connection)
+        unwatchedFrames = 0
+    }
+
+    mutating func unwatch(_ connection: ConnectionID) {
+        watchers.remove(connection)
+    }
+
     private mutating func record(_ make: (Int) -> String) -> String {
+        if watchers.isEmpty { unwatchedFrames += 1 }
         pos += 1
         let frame = make(pos)
         recent.append((pos, frame))

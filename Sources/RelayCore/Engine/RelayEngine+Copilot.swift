@@ -11,7 +11,7 @@ extension RelayEngine {
 
     public mutating func copilotDisconnected(_ connection: ConnectionID) {
         if case .some(.some(let sid)) = copilotConnections.removeValue(forKey: connection) {
-            sessions[sid]?.copilot.watchers.remove(connection)
+            sessions[sid]?.copilot.unwatch(connection)
         }
     }
 
@@ -40,7 +40,7 @@ extension RelayEngine {
         // Bring the tiles up to date first: those frames belong to the stream (and reach the other watchers too).
         let refreshed = refreshTiles(sid, now: now)
         var effects = sendToWatchers(sid, refreshed)
-        sessions[sid]!.copilot.watchers.insert(connection)
+        sessions[sid]!.copilot.watch(connection)
         let feed = sessions[sid]!.copilot
         if let lastPos = subscribe.lastPos, let missed = feed.frames(after: lastPos) {
             effects.append(.send(connection, CopilotFrame.resumed(pos: feed.pos)))
@@ -92,18 +92,20 @@ extension RelayEngine {
 
     // MARK: Feeding the workspace
 
-    /// Every stored session event reaches the copilot: messages feed the
+    /// Every stored session event of a recorded feed (see
+    /// ``CopilotFeed/isRecording``) reaches the copilot: messages feed the
     /// analyzers and the transcript, handover changes the identity tile.
-    /// Tiles are recomputed only while someone watches (a subscriber
-    /// triggers the catch-up), so unwatched sessions cost only the cheap
-    /// per-message analysis.
+    /// Tiles are recomputed only while someone watches.
     ///
-    /// Nothing happens before the session's first handover: only a handover
-    /// hands out a copilot link, so nobody watches earlier, and bot-only
-    /// sessions never pay for the analyzers. The workspace is then built
-    /// from the whole log at once.
+    /// An unrecorded session costs nothing here: bot-only sessions (nobody
+    /// watches before a handover hands out a copilot link) and handovers no
+    /// page has opened yet. Their analyzers catch up from the log when a
+    /// page subscribes (``ensureWorkspace(_:)``).
     mutating func copilotObserve(_ sid: SessionID, _ event: SessionEvent, now: Int64) -> [RelayEffect] {
-        guard sessions[sid]!.handoverGeneration > 0 || !sessions[sid]!.copilot.watchers.isEmpty else { return [] }
+        guard sessions[sid]!.copilot.isRecording else {
+            sessions[sid]!.copilot.skipUnrecorded()
+            return []
+        }
         ensureWorkspace(sid)
         var frames: [String] = []
         switch event.kind {
@@ -117,16 +119,23 @@ extension RelayEngine {
         return sendToWatchers(sid, frames)
     }
 
-    /// Creates the session's analyzer workspace on first use, fed with every
-    /// message so far; those messages reach pages only through snapshots.
+    /// Creates the session's analyzer workspace on first use and brings it up
+    /// to date with the log: the messages it missed reach pages only through
+    /// snapshots.
     mutating func ensureWorkspace(_ sid: SessionID) {
-        guard workspaces[sid] == nil else { return }
-        var workspace = config.copilot.makeWorkspace()
-        for event in sessions[sid]!.log.events {
-            if let m = event.message { workspace.append(CopilotMessage(event, m)) }
+        let events = sessions[sid]!.log.events
+        if workspaces[sid] == nil {
+            workspaces[sid] = config.copilot.makeWorkspace()
+            if !events.isEmpty { sessions[sid]!.copilot.startAfterExistingContent() }
         }
-        workspaces[sid] = workspace
-        if !sessions[sid]!.log.events.isEmpty { sessions[sid]!.copilot.startAfterExistingContent() }
+        // Seqs rise along the log, so the missed messages are a suffix; when the
+        // workspace is current this looks at the last event or two.
+        let analysed = workspaces[sid]!.lastSeq ?? 0
+        var start = events.endIndex
+        while start > events.startIndex, events[start - 1].seq > analysed { start -= 1 }
+        for event in events[start...] {
+            if let m = event.message { workspaces[sid]!.append(CopilotMessage(event, m)) }
+        }
     }
 
     /// Recomputes the built-in tiles; returns the frames of those that changed.

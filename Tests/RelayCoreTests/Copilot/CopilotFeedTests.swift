@@ -172,7 +172,60 @@ import Testing
         var c = CopilotFeed()
         _ = c.upsert(tile("crm"))
         #expect(a == c)
-        c.watchers.insert(ConnectionID(1))
+        c.watch(ConnectionID(1))
         #expect(a != c)
+    }
+
+    // MARK: recording only while it can matter
+
+    @Test func aNeverWatchedFeedDoesNotRecord() {
+        #expect(!CopilotFeed().isRecording)
+    }
+
+    @Test func aWatchedFeedRecordsAndKeepsRecordingForOneResumeWindowAfterTheLastWatcherLeft() {
+        var feed = CopilotFeed()
+        feed.watch(ConnectionID(1))
+        feed.watch(ConnectionID(2))
+        feed.unwatch(ConnectionID(1))
+        #expect(feed.isRecording)
+        feed.unwatch(ConnectionID(2))
+        let left = feed.pos
+        for seq in 1..<CopilotFeed.resumeWindow {
+            _ = feed.transcript(["seq": JSONValue(seq), "from": "user", "text": "x", "ts": 1])
+            #expect(feed.isRecording)
+        }
+        _ = feed.transcript(["seq": JSONValue(CopilotFeed.resumeWindow), "from": "user", "text": "x", "ts": 1])
+        #expect(!feed.isRecording)
+        // Everything after the departure can still be resumed.
+        #expect(feed.frames(after: left)?.count == CopilotFeed.resumeWindow)
+    }
+
+    @Test func aNewWatcherRestartsTheWindow() {
+        var feed = CopilotFeed()
+        feed.watch(ConnectionID(1))
+        feed.unwatch(ConnectionID(1))
+        for seq in 1...CopilotFeed.resumeWindow { _ = feed.transcript(["seq": JSONValue(seq), "from": "user", "text": "x", "ts": 1]) }
+        #expect(!feed.isRecording)
+        feed.watch(ConnectionID(2))
+        feed.unwatch(ConnectionID(2))
+        #expect(feed.isRecording)
+    }
+
+    @Test func aSkippedEventEndsEveryResumeUpToNow() {
+        var feed = CopilotFeed()
+        feed.watch(ConnectionID(1))
+        _ = feed.upsert(tile("a"))
+        _ = feed.upsert(tile("b"))
+        feed.unwatch(ConnectionID(1))
+        #expect(feed.frames(after: 1)?.count == 1)
+        feed.skipUnrecorded()
+        feed.skipUnrecorded()  // a second skip changes nothing more
+        #expect(feed.frames(after: 1) == nil)
+        #expect(feed.frames(after: feed.pos) == nil)  // not even "nothing new": events went by
+        #expect(feed.pos == 2)
+        // Frames recorded afterwards resume from the first of them on.
+        feed.watch(ConnectionID(2))
+        _ = feed.upsert(tile("c"))
+        #expect(feed.frames(after: 3) == [])
     }
 }

@@ -37,10 +37,10 @@ import Testing
 
     @Test func subscribeSendsTheWholeWorkspace() throws {
         var (h, _, token) = try started()
-        // The feed starts with the first handover (only a handover hands out a link);
-        // until someone watches it only numbers the events; no tile is computed.
-        #expect(h.s1.copilot.pos == 1)
+        // Until someone watches, the feed records nothing and no tile is computed.
+        #expect(h.s1.copilot.pos == 0)
         #expect(h.s1.copilot.tiles.isEmpty)
+        #expect(h.engine.workspaces[h.s1.id] == nil)
 
         let (w, effects) = h.watch(101, token: token)
         try #require(effects.count == 1)
@@ -48,8 +48,8 @@ import Testing
         try #require(texts.count == 1)
         let snapshot = json(texts[0])
         #expect(snapshot["type"] == "snapshot")
-        #expect(snapshot["pos"] == 7)  // the handover event + the 6 built-in tiles, computed on subscribe
-        #expect(h.s1.copilot.pos == 7)
+        #expect(snapshot["pos"] == 6)  // the 6 built-in tiles, computed on subscribe
+        #expect(h.s1.copilot.pos == 6)
         #expect(h.s1.copilot.watchers == [w])
         #expect(snapshot["session"] == ["id": "s1", "user": ["name": "Ada"]])
         #expect(snapshot["layout"] == CopilotLayout.default.json)
@@ -118,11 +118,13 @@ import Testing
 
     @Test func lastPosOneResumesWithEveryLaterFrame() throws {
         var (h, _, token) = try started()
-        let (w, effects) = h.watch(101, token: token, lastPos: 1)
+        let (first, _) = h.watch(101, token: token)  // records the 6 tiles
+        h.engine.copilotDisconnected(first)
+        let (w, effects) = h.watch(102, token: token, lastPos: 1)
         let texts = effects.texts(to: w)
-        #expect(texts.first == CopilotFrame.resumed(pos: 7))
-        #expect(texts.dropFirst().map(pos) == Array(2...7))
-        #expect(texts.dropFirst().map(type) == Array(repeating: "tile", count: 6))
+        #expect(texts.first == CopilotFrame.resumed(pos: 6))
+        #expect(texts.dropFirst().map(pos) == Array(2...6))
+        #expect(texts.dropFirst().map(type) == Array(repeating: "tile", count: 5))
     }
 
     // MARK: live frames
@@ -243,16 +245,19 @@ import Testing
         var (h, _, token) = try started()
         let (w, effects) = h.watch(101, token: token, lastPos: 1_000)
         #expect(effects.texts(to: w).map(type) == ["snapshot"])
-        #expect(json(effects.texts(to: w)[0])["pos"] == 7)
+        #expect(json(effects.texts(to: w)[0])["pos"] == 6)
     }
 
     @Test func lastPosOlderThanTheWindowGetsASnapshot() throws {
         var (h, c1, token) = try started()
+        let (first, _) = h.watch(100, token: token)
+        h.engine.copilotDisconnected(first)
         h.agentJoins()
-        // Nobody watches: each user message is one feed frame.
+        // Nobody watches: each event is one feed frame for one resume window, then none.
         for i in 0...(CopilotFeed.resumeWindow * 2) { _ = h.say(c1, "x\(i)", "message \(i)") }
         let pos = h.s1.copilot.pos
-        #expect(pos > CopilotFeed.resumeWindow * 2)
+        #expect(pos == 6 + CopilotFeed.resumeWindow)
+        #expect(!h.s1.copilot.isRecording)
 
         let (w, effects) = h.watch(101, token: token, lastPos: 3)
         let texts = effects.texts(to: w)
@@ -442,12 +447,14 @@ import Testing
         h.agentJoins()
         _ = h.say(c1, "m3", "My parcel never arrived")
         #expect(h.s1.copilot.tiles.isEmpty)
-        #expect(h.s1.copilot.pos == 4)  // events 6–9 (from the handover on), one frame each
+        #expect(h.s1.copilot.pos == 0)  // never watched: nothing recorded, nothing analysed
+        #expect(h.engine.workspaces[h.s1.id] == nil)
 
         let (w, effects) = h.watch(101, token: token)
-        #expect(h.s1.copilot.pos == 10)
+        #expect(h.s1.copilot.pos == 6)
+        #expect(h.engine.workspaces[h.s1.id]?.messageCount == 6)  // caught up from the log
         let snapshot = json(try #require(effects.texts(to: w).first))
-        #expect(snapshot["pos"] == 10)
+        #expect(snapshot["pos"] == 6)
         let tiles = try #require(snapshot["tiles"]?.arrayValue)
         let transcript = try #require(tiles.first { $0["id"] == "transcript" })
         #expect(transcript["data"] == ["count": 6])
