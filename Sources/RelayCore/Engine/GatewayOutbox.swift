@@ -21,6 +21,12 @@ public enum GatewayOperation: Equatable, Sendable {
         return false
     }
 
+    /// The seq of a user message to send.
+    var messageSeq: Int? {
+        if case .sendMessage(_, let seq) = self { return seq }
+        return nil
+    }
+
     var name: String {
         switch self {
         case .createConversation: "create conversation"
@@ -36,9 +42,17 @@ public enum GatewayOperation: Equatable, Sendable {
 /// with backoff until it succeeds or the policy gives up.
 public struct GatewayOutbox: Equatable, Sendable {
     public private(set) var queue: [GatewayOperation] = []
-    /// Changes with every change of the saved part of `queue` (all but typing
-    /// notifications), not with in-flight bookkeeping.
+    /// Changes with every change of the saved part of the outbox (see
+    /// ``SessionSnapshot/pendingCalls``), not with in-flight bookkeeping.
     public private(set) var queueVersion = 0
+    /// User messages up to this seq are settled: sent, given up, or not for the
+    /// current handover (it moves to the log's end when a handover starts). While
+    /// the session is with a human, every user message after it is either queued
+    /// here or on its way, so a snapshot need not list them: a restore finds them
+    /// in the log. A queued message therefore changes nothing saved; only its
+    /// completion does, once (the snapshot used to be rewritten twice per message,
+    /// with every queued text in it — quadratic once 8x8 fell behind).
+    public private(set) var messagesSettledThrough = 0
     public private(set) var inFlight: CallID?
     /// Set while waiting to retry the head.
     public private(set) var retryTimer: TimerID?
@@ -48,7 +62,10 @@ public struct GatewayOutbox: Equatable, Sendable {
     public init() {}
 
     /// An outbox as saved before a restart: nothing is in flight any more.
-    init(restoring queue: [GatewayOperation]) { self.queue = queue }
+    init(restoring queue: [GatewayOperation], messagesSettledThrough: Int = 0) {
+        self.queue = queue
+        self.messagesSettledThrough = messagesSettledThrough
+    }
 
     public var isIdle: Bool { inFlight == nil && retryTimer == nil }
     public var head: GatewayOperation? { queue.first }
@@ -60,11 +77,19 @@ public struct GatewayOutbox: Equatable, Sendable {
         queue.insert(op, at: inFlight == nil && retryTimer == nil ? 0 : min(1, queue.count))
     }
 
+    /// Queues `op` last. A user message changes nothing saved (see ``messagesSettledThrough``).
     mutating func enqueue(_ op: GatewayOperation) {
         // Typing is a hint: one pending notification is enough.
         if op == .typing, queue.dropFirst(inFlight == nil ? 0 : 1).contains(.typing) { return }
-        if op != .typing { queueVersion &+= 1 }
+        if op != .typing, op.messageSeq == nil { queueVersion &+= 1 }
         queue.append(op)
+    }
+
+    /// Marks every user message up to `seq` as settled (a handover starts after them).
+    mutating func settleMessages(through seq: Int) {
+        guard seq > messagesSettledThrough else { return }
+        messagesSettledThrough = seq
+        queueVersion &+= 1
     }
 
     mutating func started(_ call: CallID) {
@@ -82,7 +107,11 @@ public struct GatewayOutbox: Equatable, Sendable {
 
     /// The head is done (delivered or given up).
     mutating func finishHead() {
-        if !queue.isEmpty, queue.removeFirst() != .typing { queueVersion &+= 1 }
+        if !queue.isEmpty {
+            let head = queue.removeFirst()
+            if head != .typing { queueVersion &+= 1 }
+            if let seq = head.messageSeq { messagesSettledThrough = max(messagesSettledThrough, seq) }
+        }
         inFlight = nil
         retryTimer = nil
         attempts = 0

@@ -37,12 +37,16 @@ extension RelayEngine {
             return refuse(connection, code: "unknown_session", CopilotCloseCode.unknownSession, "no such session (it may have expired)")
         }
         copilotConnections[connection] = .some(sid)
+        ensureWorkspace(sid)
+        // A page cannot have seen the frames made for its own subscribe: a `lastPos`
+        // beyond this is from another run of the relay (or a feed that was not recording).
+        let posBeforeSubscribe = sessions[sid]!.copilot.pos
         // Bring the tiles up to date first: those frames belong to the stream (and reach the other watchers too).
         let refreshed = refreshTiles(sid, now: now)
         var effects = sendToWatchers(sid, refreshed)
         sessions[sid]!.copilot.watch(connection)
         let feed = sessions[sid]!.copilot
-        if let lastPos = subscribe.lastPos, let missed = feed.frames(after: lastPos) {
+        if let lastPos = subscribe.lastPos, lastPos <= posBeforeSubscribe, let missed = feed.frames(after: lastPos) {
             effects.append(.send(connection, CopilotFrame.resumed(pos: feed.pos)))
             effects += missed.map { .send(connection, $0) }
         } else {

@@ -21,6 +21,8 @@ extension RelayEngine {
         sessions[sid]!.handover = handover
         sessions[sid]!.handoverProperties = Self.visibleProperties(of: create)
         sessions[sid]!.handoverGeneration += 1
+        // The messages so far went to the bot (or an earlier handover): only later ones are for this one.
+        sessions[sid]!.outbox.settleMessages(through: session.log.lastSeq)
         // Queued behind whatever the previous handover still has to do (e.g. leave its conversation).
         sessions[sid]!.outbox.enqueue(.createConversation(body: create, provider: settings.provider,
                                                           generation: sessions[sid]!.handoverGeneration))

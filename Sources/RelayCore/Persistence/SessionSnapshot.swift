@@ -16,9 +16,15 @@ public struct SessionSnapshot: Equatable, Sendable {
     public var handoverProperties: JSONValue
     public var handoverGeneration: Int
     public var ended: Bool
-    /// The session's outbox, head first. A call that was in flight at the crash
-    /// is in it: 8x8 may or may not have seen it, so it is sent again.
+    /// The session's outbox, head first, without typing notifications and —
+    /// while the session is with a human — without the user messages after
+    /// `messagesSettledThrough`: those are in the log, and ``restored(events:)``
+    /// queues them again after these calls. A call that was in flight at the
+    /// crash is sent again: 8x8 may or may not have seen it.
     public var pendingCalls: [GatewayOperation]
+    /// ``GatewayOutbox/messagesSettledThrough``; nil in snapshots written before
+    /// it existed, whose `pendingCalls` list every message.
+    public var messagesSettledThrough: Int?
 
     public init(_ session: Session) {
         id = session.id
@@ -28,7 +34,26 @@ public struct SessionSnapshot: Equatable, Sendable {
         handoverProperties = session.handoverProperties
         handoverGeneration = session.handoverGeneration
         ended = session.ended
-        pendingCalls = session.outbox.queue.filter { $0 != .typing }
+        let settled = session.outbox.messagesSettledThrough
+        let inLog = session.isWithHuman
+        pendingCalls = session.outbox.queue.filter { op in
+            op != .typing && !(inLog && (op.messageSeq ?? 0) > settled)
+        }
+        messagesSettledThrough = settled
+    }
+
+    /// The calls to make after a restart: the saved ones, then the user messages
+    /// of the current handover that were not settled (see ``pendingCalls``).
+    func outbox(events: [SessionEvent]) -> GatewayOutbox {
+        guard let settled = messagesSettledThrough else { return GatewayOutbox(restoring: pendingCalls) }
+        var queue = pendingCalls
+        if handover.map({ !$0.state.isTerminal }) ?? false {
+            let after = max(settled, pendingCalls.compactMap(\.messageSeq).max() ?? 0)
+            for event in events where event.seq > after {
+                if let m = event.message, m.from == .user { queue.append(.sendMessage(text: m.text, seq: event.seq)) }
+            }
+        }
+        return GatewayOutbox(restoring: queue, messagesSettledThrough: settled)
     }
 
     /// The session again, with its log rebuilt from `events` (in seq order).
@@ -39,7 +64,7 @@ public struct SessionSnapshot: Equatable, Sendable {
         session.handoverProperties = handoverProperties
         session.handoverGeneration = handoverGeneration
         session.ended = ended
-        session.outbox = GatewayOutbox(restoring: pendingCalls)
+        session.outbox = outbox(events: events)
         return session
     }
 
@@ -52,6 +77,7 @@ public struct SessionSnapshot: Equatable, Sendable {
             "pendingCalls": .array(pendingCalls.map(\.json)),
         ]
         if let handover { fields["handover"] = handover.json }
+        if let messagesSettledThrough { fields["messagesSettledThrough"] = JSONValue(messagesSettledThrough) }
         return .object(fields)
     }
 
@@ -75,6 +101,7 @@ public struct SessionSnapshot: Equatable, Sendable {
             guard let handover = Handover(json: h) else { throw DecodeError(description: "session \(id): unreadable handover") }
             self.handover = handover
         }
+        messagesSettledThrough = json["messagesSettledThrough"]?.intValue
         pendingCalls = try calls.map { call throws(DecodeError) in
             guard let op = GatewayOperation(json: call) else { throw DecodeError(description: "session \(id): unreadable pending call") }
             return op

@@ -161,4 +161,33 @@ import Testing
         busy.enqueueNext(leave)
         #expect(busy.queue == [.typing, leave, create])
     }
+
+    // MARK: what a snapshot must save
+
+    @Test func aQueuedMessageChangesNothingSavedItsCompletionSettlesIt() {
+        var outbox = GatewayOutbox()
+        outbox.enqueue(.sendMessage(text: "a", seq: 7))
+        outbox.enqueue(.typing)
+        #expect(outbox.queueVersion == 0, "the log has the message; typing is never saved")
+        outbox.started(CallID(1))
+        outbox.finishHead()
+        #expect(outbox.messagesSettledThrough == 7)
+        #expect(outbox.queueVersion == 1)
+        outbox.enqueue(.removeUser(conversationID: "X", provider: "p"))
+        #expect(outbox.queueVersion == 2)
+    }
+
+    @Test func settlingOnlyMovesForward() {
+        var outbox = GatewayOutbox()
+        outbox.settleMessages(through: 5)
+        outbox.settleMessages(through: 3)
+        #expect(outbox.messagesSettledThrough == 5)
+        #expect(outbox.queueVersion == 1)
+        // A message of an earlier handover finishing late leaves the mark where it is.
+        outbox.enqueue(.sendMessage(text: "old", seq: 2))
+        outbox.started(CallID(1))
+        outbox.finishHead()
+        #expect(outbox.messagesSettledThrough == 5)
+        #expect(outbox.queueVersion == 2, "it was saved explicitly: its removal is a change")
+    }
 }

@@ -248,6 +248,15 @@ import Testing
         #expect(json(effects.texts(to: w)[0])["pos"] == 6)
     }
 
+    @Test func lastPosOfTheFramesMadeForThisSubscribeGetsASnapshot() throws {
+        // E.g. a page from before a restart: the new feed has not recorded anything yet, and
+        // the subscribe's own tile frames bring it to exactly the page's old position.
+        var (h, _, token) = try started()
+        let (w, effects) = h.watch(101, token: token, lastPos: 6)
+        #expect(h.s1.copilot.pos == 6)
+        #expect(effects.texts(to: w).map(type) == ["snapshot"])
+    }
+
     @Test func lastPosOlderThanTheWindowGetsASnapshot() throws {
         var (h, c1, token) = try started()
         let (first, _) = h.watch(100, token: token)

@@ -116,15 +116,65 @@ import Testing
         var h = EngineHarness()
         let c1 = h.connect(1)
         h.activeHandover(c1)
-        _ = h.engine.takeChanges()
+        let saved = try SessionSnapshot(json: try #require(h.engine.takeChanges().snapshots.first).state)
         _ = h.say(c1, "m2", "My order is late")
         var changes = h.engine.takeChanges()
         #expect(changes.events.map(\.seq) == [7])
-        #expect(try SessionSnapshot(json: changes.snapshots[0].state).pendingCalls == [.sendMessage(text: "My order is late", seq: 7)])
+        // Nothing saved changes: the message is in the log, and a restore queues it again from there.
+        #expect(changes.snapshots.isEmpty)
+        #expect(saved.restored(events: h.s1.log.events).outbox.queue == [.sendMessage(text: "My order is late", seq: 7)])
         _ = h.complete(CallID(2), status: 202)
         changes = h.engine.takeChanges()
         #expect(changes.events.isEmpty)
-        #expect(try SessionSnapshot(json: changes.snapshots[0].state).pendingCalls == [])
+        let settled = try SessionSnapshot(json: changes.snapshots[0].state)
+        #expect(settled.pendingCalls == [])
+        #expect(settled.messagesSettledThrough == 7)
+        #expect(settled.restored(events: h.s1.log.events).outbox.queue == [])
+    }
+
+    @Test func messagesQueuedBehindOneIn8x8AreRestoredInOrderFromTheLog() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)
+        _ = h.say(c1, "m2", "first")
+        _ = h.complete(CallID(2), status: 202)
+        _ = h.say(c1, "m3", "second")   // in flight
+        _ = h.say(c1, "m4", "third")    // queued behind it
+        let changes = h.engine.takeChanges()
+        let saved = try SessionSnapshot(json: try #require(changes.snapshots.last).state)
+        #expect(saved.messagesSettledThrough == 7)
+        #expect(saved.pendingCalls == [])
+        #expect(saved.restored(events: h.s1.log.events).outbox.queue == [
+            .sendMessage(text: "second", seq: 8), .sendMessage(text: "third", seq: 9),
+        ])
+    }
+
+    @Test func aMessageInFlightWhenTheHandoverEndsIsSavedExplicitly() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)
+        _ = h.say(c1, "m2", "one more thing")  // in flight
+        _ = h.webhook("MEMBERS_CHANGED", data: ["memberType": "agent", "change": "left", "id": "ag1"])
+        let changes = h.engine.takeChanges()
+        let saved = try SessionSnapshot(json: try #require(changes.snapshots.last).state)
+        #expect(saved.handover?.state.isTerminal == true)
+        // Back with the bot, nothing is derived from the log: the call in flight is listed itself.
+        #expect(saved.pendingCalls.first == .sendMessage(text: "one more thing", seq: 7))
+        #expect(saved.restored(events: h.s1.log.events).outbox.queue == saved.pendingCalls)
+    }
+
+    @Test func aSnapshotFromBeforeSettledMessagesRestoresItsListAsItWas() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        h.activeHandover(c1)
+        _ = h.say(c1, "m2", "hello")
+        var old = SessionSnapshot(h.s1)
+        old.messagesSettledThrough = nil
+        old.pendingCalls = [.sendMessage(text: "hello", seq: 7)]
+        var json = old.json
+        #expect(json["messagesSettledThrough"] == nil)
+        json = try SessionSnapshot(json: json).json
+        #expect(try SessionSnapshot(json: json).restored(events: h.s1.log.events).outbox.queue == [.sendMessage(text: "hello", seq: 7)])
     }
 
     @Test func typingNeverRewritesTheSnapshot() {

@@ -90,20 +90,22 @@ let allHandoverStates: [HandoverState] = [
                                              userId: "u-1"))
         _ = session.log.append(.message(.init(from: .user, text: "hi", clientID: "m1")), ts: t0)
         _ = session.log.append(.handover(.active(agentID: "ag1")), ts: t0 + 1)
+        _ = session.log.append(.message(.init(from: .user, text: "second", clientID: "m2")), ts: t0 + 2)
         session.handover = Handover(settings: HandoverSettings(provider: "default", channelID: "c", queueID: "q",
                                                                properties: ["user": ["company": "ACME"]]),
                                     state: .transferred, conversationID: "X", transferPending: true)
         session.handoverProperties = [["key": "relaySessionId", "value": "s1"]]
         session.handoverGeneration = 2
+        // "hi" is still in flight for an earlier handover; "second" is for this one (after the settled mark).
         session.outbox = GatewayOutbox(restoring: [
-            .sendMessage(text: "first", seq: 1), .typing, create, .removeUser(conversationID: "OLD", provider: "default"),
+            .sendMessage(text: "hi", seq: 1), .typing, create, .removeUser(conversationID: "OLD", provider: "default"),
             .sendMessage(text: "second", seq: 3),
-        ])
+        ], messagesSettledThrough: 2)
         session.connections = [ConnectionID(4)]
         return session
     }
 
-    @Test func aSnapshotTakesTheDurableStateAndDropsTyping() {
+    @Test func aSnapshotTakesTheDurableStateAndDropsTypingAndTheMessagesTheLogHas() {
         let session = busySession()
         let snapshot = SessionSnapshot(session)
         #expect(snapshot.id == session.id)
@@ -114,7 +116,16 @@ let allHandoverStates: [HandoverState] = [
         #expect(snapshot.handoverGeneration == 2)
         #expect(snapshot.ended == false)
         #expect(snapshot.pendingCalls == [
-            .sendMessage(text: "first", seq: 1), create, .removeUser(conversationID: "OLD", provider: "default"),
+            .sendMessage(text: "hi", seq: 1), create, .removeUser(conversationID: "OLD", provider: "default"),
+        ])
+        #expect(snapshot.messagesSettledThrough == 2)
+    }
+
+    @Test func backWithTheBotEveryQueuedMessageIsListed() {
+        var session = busySession()
+        session.handover = Handover(settings: session.handover!.settings, state: .ended(by: .agent), conversationID: "X", transferPending: false)
+        #expect(SessionSnapshot(session).pendingCalls == [
+            .sendMessage(text: "hi", seq: 1), create, .removeUser(conversationID: "OLD", provider: "default"),
             .sendMessage(text: "second", seq: 3),
         ])
     }
@@ -156,7 +167,8 @@ let allHandoverStates: [HandoverState] = [
         var session = Session(id: SessionID("s1"), resumeToken: "r", user: UserInfo(name: "Ada"))
         session.handover = Handover(settings: testHandover, state: .active(agentID: "ag1"), conversationID: "X", transferPending: false)
         session.handoverGeneration = 1
-        session.outbox = GatewayOutbox(restoring: [.sendMessage(text: "hi", seq: 4), .removeUser(conversationID: "X", provider: "default")])
+        session.outbox = GatewayOutbox(restoring: [.sendMessage(text: "hi", seq: 4), .removeUser(conversationID: "X", provider: "default")],
+                                       messagesSettledThrough: 3)
         #expect(SessionSnapshot(session).json == [
             "v": 1, "id": "s1", "resumeToken": "r", "user": ["name": "Ada"], "handoverProperties": [], "handoverGeneration": 1,
             "ended": false,
@@ -165,9 +177,9 @@ let allHandoverStates: [HandoverState] = [
                 "state": ["state": "active", "agentId": "ag1"], "conversationId": "X", "transferPending": false,
             ],
             "pendingCalls": [
-                ["op": "sendMessage", "text": "hi", "seq": 4],
                 ["op": "removeUser", "conversationId": "X", "provider": "default"],
             ],
+            "messagesSettledThrough": 3,
         ])
     }
 
@@ -182,7 +194,8 @@ let allHandoverStates: [HandoverState] = [
         #expect(restored.handover == original.handover)
         #expect(restored.handoverProperties == original.handoverProperties)
         #expect(restored.handoverGeneration == 2)
-        #expect(restored.outbox.queue == SessionSnapshot(original).pendingCalls)
+        #expect(restored.outbox.queue == original.outbox.queue.filter { $0 != .typing }, "the saved calls, then the log's messages")
+        #expect(restored.outbox.messagesSettledThrough == 2)
         #expect(restored.outbox.isIdle)
         #expect(restored.outbox.attempts == 0)
         #expect(restored.connections.isEmpty)
