@@ -68,6 +68,8 @@ public final class ServiceLoop {
     private var turnEndHooks: [() -> Void] = []
     /// Shutting down: no new connections (see ``drain(graceMs:)``).
     var draining = false
+    /// True while the turn-end hooks run (the commit and what waited for it), outside any lws callback.
+    private(set) var endingTurn = false
     /// Values posted by other threads (ServiceLoop+Mailbox.swift), and who takes them.
     let mailbox = Mailbox()
     var mailHandler: (([any Sendable]) -> Void)?
@@ -99,7 +101,11 @@ public final class ServiceLoop {
     /// relay commits a turn's changes in one transaction (group commit).
     public func onTurnEnd(_ hook: @escaping () -> Void) { turnEndHooks.append(hook) }
 
-    func endTurn() { for hook in turnEndHooks { hook() } }
+    func endTurn() {
+        endingTurn = true
+        defer { endingTurn = false }
+        for hook in turnEndHooks { hook() }
+    }
     public func addEndpoint(_ endpoint: WebSocketEndpoint) { endpoints[endpoint.subprotocol] = endpoint }
 
     func newID() -> UInt64 {
