@@ -45,7 +45,7 @@ extension RedisStore {
         ops.reserveCapacity(events.count * 6)
         for event in events {
             ops += ["A", .text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind),
-                    .text(event.payload.serialized)]
+                    .bytes(event.payloadJSON)]
         }
         return ops
     }

@@ -11,14 +11,20 @@ public struct NewEvent: Equatable, Sendable {
     /// A short type tag ("message", "handover", …) so readers can filter without parsing.
     public var kind: String
     /// The event itself, opaque to the store.
-    public var payload: JSONValue
+    public private(set) var payload: JSONValue
+    /// `payload` serialized (as ``JSONValue/serializedBytes`` prints it), once:
+    /// the store writes these bytes and live subscribers get them spliced in.
+    public private(set) var payloadJSON: [UInt8]
 
-    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+    /// - Parameter payloadJSON: `payload` already serialized, when the caller has
+    ///   the bytes anyway (the engine builds them around the chat frame's bytes).
+    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue, payloadJSON: [UInt8]? = nil) {
         self.sessionID = sessionID
         self.seq = seq
         self.ts = ts
         self.kind = kind
         self.payload = payload
+        self.payloadJSON = payloadJSON ?? payload.serializedBytes
     }
 }
 
@@ -55,7 +61,7 @@ public struct StoredEvent: Equatable, Sendable {
     }
 
     public init(offset: Int64, _ event: NewEvent) {
-        self.init(offset: offset, sessionID: event.sessionID, seq: event.seq, ts: event.ts, kind: event.kind, payload: event.payload)
+        self.init(offset: offset, sessionID: event.sessionID, seq: event.seq, ts: event.ts, kind: event.kind, payloadJSON: event.payloadJSON)
     }
 }
 

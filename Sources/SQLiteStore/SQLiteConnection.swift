@@ -111,6 +111,14 @@ final class SQLiteStatement {
                 // The String is bridged to a temporary C string valid during the call;
                 // SQLITE_TRANSIENT makes SQLite copy it before returning.
                 rc = sqlite3_bind_text(raw, index, s, Int32(s.utf8.count), csqlite_transient())
+            case .utf8(let bytes):
+                // Valid during the call only; SQLITE_TRANSIENT makes SQLite copy the bytes.
+                rc = bytes.withUnsafeBufferPointer { b in
+                    guard let base = b.baseAddress else { return sqlite3_bind_text(raw, index, "", 0, csqlite_transient()) }
+                    return base.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                        sqlite3_bind_text(raw, index, $0, Int32(b.count), csqlite_transient())
+                    }
+                }
             }
             guard rc == SQLITE_OK else { throw connection.error(rc, "binding parameter \(index)") }
         }
@@ -137,6 +145,8 @@ private let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)   // SQLITE_CONS
 enum SQLiteValue {
     case int(Int64)
     case text(String)
+    /// UTF-8 bytes stored as TEXT (JSON the caller serialized already).
+    case utf8([UInt8])
     case null
 }
 

@@ -139,7 +139,7 @@ public final class SQLiteStore: EventStore {
             offsets.reserveCapacity(events.count)
             for event in events {
                 do throws(StoreError) {
-                    try insert.run([.text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind), .text(event.payload.serialized)])
+                    try insert.run([.text(event.sessionID), .int(Int64(event.seq)), .int(event.ts), .text(event.kind), .utf8(event.payloadJSON)])
                 } catch where error.code == .duplicate {
                     throw StoreError(.duplicate, "session \(event.sessionID) already has seq \(event.seq)")
                 }

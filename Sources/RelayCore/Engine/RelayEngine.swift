@@ -198,7 +198,8 @@ public struct RelayEngine: Sendable {
     /// A just-stored event with its wire form, built once for the log and the chat frame.
     struct AppendedEvent {
         let event: SessionEvent
-        let wire: JSONValue
+        /// The chat frame: the event's wire form, serialized once (the log's payload is built around the same bytes).
+        let frame: String
         var seq: Int { event.seq }
     }
 
@@ -209,13 +210,14 @@ public struct RelayEngine: Sendable {
         }
         let event = sessions[sid]!.log.append(kind, ts: now)
         let wire = event.wire
-        journal.record(event, wire: wire, of: sessions[sid]!)
-        return AppendedEvent(event: event, wire: wire)
+        let frame = wire.serializedBytes
+        journal.record(event, wire: wire, frame: frame, of: sessions[sid]!)
+        return AppendedEvent(event: event, frame: String(decoding: frame, as: UTF8.self))
     }
 
     /// Publishes a stored event: to every chat connection of the session and to its copilot.
     mutating func broadcast(_ sid: SessionID, _ appended: AppendedEvent) -> [RelayEffect] {
-        sendToChat(sid, appended.wire.serialized) + copilotObserve(sid, appended.event, now: appended.event.ts)
+        sendToChat(sid, appended.frame) + copilotObserve(sid, appended.event, now: appended.event.ts)
     }
 
     /// Sends one frame to every chat connection of the session (stored events and typing alike),

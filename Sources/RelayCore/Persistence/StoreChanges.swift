@@ -51,10 +51,14 @@ struct Journal: Sendable {
         if touchedSet.insert(sid).inserted { touched.append(sid) }
     }
 
-    /// - Parameter wire: `event.wire`, built once by the caller (it is also the chat frame).
-    mutating func record(_ event: SessionEvent, wire: JSONValue, of session: Session) {
+    /// - Parameters:
+    ///   - wire: `event.wire`, built once by the caller;
+    ///   - frame: `wire` serialized — the chat frame, and the heart of the stored payload.
+    mutating func record(_ event: SessionEvent, wire: JSONValue, frame: [UInt8], of session: Session) {
+        let handover = session.handover?.settings
         events.append(NewEvent(sessionID: session.id.rawValue, seq: event.seq, ts: event.ts, kind: event.typeName,
-                               payload: LogPayload.make(wire: wire, handover: session.handover?.settings)))
+                               payload: LogPayload.make(wire: wire, handover: handover),
+                               payloadJSON: LogPayload.serialized(wire: frame, handover: handover)))
         touch(session.id)
     }
 
@@ -79,6 +83,20 @@ public enum LogPayload {
             fields["queue"] = .string(handover.queueID)
         }
         return .object(fields)
+    }
+
+    /// `make(wire:handover:).serializedBytes`, around the wire's bytes serialized
+    /// already (the serializer sorts keys: `event`, `provider`, `queue`).
+    static func serialized(wire: [UInt8], handover: HandoverSettings?) -> [UInt8] {
+        var bytes = eventKey
+        bytes.reserveCapacity(eventKey.count + wire.count + 64)
+        bytes += wire
+        if let handover {
+            bytes += Array(#","provider":"#.utf8) + JSONValue.string(handover.provider).serializedBytes
+            bytes += Array(#","queue":"#.utf8) + JSONValue.string(handover.queueID).serializedBytes
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 
     public static func event(_ payload: JSONValue) -> JSONValue? { payload["event"] }

@@ -303,6 +303,24 @@ let allHandoverStates: [HandoverState] = [
         #expect(LogPayload.queue(botOnly) == nil)
     }
 
+    @Test(arguments: [nil, HandoverSettings(provider: "acme", channelID: "c", queueID: "vip"),
+                      HandoverSettings(provider: "a\"b\\c", channelID: "c", queueID: "ünïcode\n")])
+    func theSerializedPayloadIsBuiltAroundTheChatFramesBytes(_ handover: HandoverSettings?) {
+        let event = SessionEvent(seq: 3, ts: t0, kind: .message(.init(from: .user, text: "quote \" and ✓", clientID: "m1")))
+        let bytes = LogPayload.serialized(wire: event.wire.serializedBytes, handover: handover)
+        #expect(bytes == LogPayload.make(event, handover: handover).serializedBytes)
+        #expect(LogPayload.split(bytes)?.event == ArraySlice(event.wire.serializedBytes))
+    }
+
+    @Test func theEngineStoresThePayloadItSerializedOnce() throws {
+        var h = EngineHarness()
+        let c1 = h.connect(1)
+        _ = h.requestAgent(c1)
+        for event in h.engine.takeChanges().events {
+            #expect(event.payloadJSON == event.payload.serializedBytes)
+        }
+    }
+
     @Test func isEmptyConsidersEveryPart() {
         #expect(StoreChanges().isEmpty)
         var c = StoreChanges()
