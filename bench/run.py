@@ -725,7 +725,8 @@ def scenario_handover(b, quick):
     t.note("the fake 8x8 answers at once and sends webhooks over 8 keep-alive connections; the reference column is "
            "one WebSocket echo hop at the same rate (the floor for any relayed message)")
     t.note("embedded simulator: relay in demo mode; agent messages go through the simulator's agent API "
-           "(8 keep-alive connections) and come back as webhooks, which the simulator delivers one at a time")
+           "(8 keep-alive connections) and come back as webhooks, which the simulator delivers "
+           "one at a time per conversation, up to 8 at once")
     return t
 
 

@@ -12,7 +12,8 @@ import RelayJSON
 public struct ChatGatewaySimulator: Sendable {
     /// Why a timer was scheduled, so `timerFired` knows what to do.
     enum TimerPurpose: Sendable, Equatable {
-        case webhookRetry
+        /// The conversation whose failed webhook goes out again (the others never waited for it).
+        case webhookRetry(conversationId: String)
         case userTypingExpiry(conversationId: String, token: Int)
     }
 
@@ -55,8 +56,8 @@ public struct ChatGatewaySimulator: Sendable {
         return SimulatorOutput(response: response, effects: effects)
     }
 
-    /// Reports the outcome of a `.deliverWebhook` effect; starts the next
-    /// delivery, schedules a retry, or gives up after the last attempt.
+    /// Reports the outcome of a `.deliverWebhook` effect; schedules a retry or
+    /// gives up after the last attempt, and starts the next waiting delivery.
     public mutating func webhookCompleted(deliveryId: Int, result: OutboundResult, nowMs: Int64) -> [SimulatorEffect] {
         completeDelivery(deliveryId: deliveryId, result: result, nowMs: nowMs)
     }
@@ -66,8 +67,8 @@ public struct ChatGatewaySimulator: Sendable {
         guard let purpose = timers.removeValue(forKey: timerId) else { return [] }
         var effects: [SimulatorEffect] = []
         switch purpose {
-        case .webhookRetry:
-            if let attempt = outbox.retryDue() { effects.append(deliver(attempt, nowMs: nowMs)) }
+        case .webhookRetry(let conversationId):
+            if let attempt = outbox.retryDue(conversationId: conversationId) { effects.append(deliver(attempt, nowMs: nowMs)) }
         case .userTypingExpiry(let conversationId, let token):
             if var conversation = conversations[conversationId], conversation.userTypingToken == token,
                conversation.userTyping

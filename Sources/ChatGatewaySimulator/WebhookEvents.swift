@@ -78,7 +78,8 @@ enum WebhookPayload {
 }
 
 extension ChatGatewaySimulator {
-    /// Queues a webhook event and, when nothing is in flight, starts its delivery.
+    /// Queues a webhook event and starts its delivery when its conversation
+    /// has nothing pending and a delivery slot is free.
     mutating func emit(_ eventType: String, conversationId: String, data: JSONValue, nowMs: Int64,
                        into effects: inout [SimulatorEffect]) {
         let body = WebhookPayload.envelope(eventType, conversationId: conversationId, timestampMs: nowMs, data: data)
@@ -95,28 +96,33 @@ extension ChatGatewaySimulator {
                                WebhookPayload.request(for: attempt, settings: settings, signer: signer, nowMs: nowMs))
     }
 
-    /// Handles the host's report on an attempt: next event, retry timer, or give-up.
+    /// Handles the host's report on an attempt (a retry timer for its
+    /// conversation, or give-up) and hands the freed slot to the next waiting event.
     mutating func completeDelivery(deliveryId: Int, result: OutboundResult, nowMs: Int64) -> [SimulatorEffect] {
         let maxAttempts = settings.webhookMaxAttempts
         let outcome = outbox.complete(deliveryId: deliveryId, success: result.isSuccess, maxAttempts: maxAttempts,
                                       retryDelayMs: { [settings] in settings.retryDelayMs(afterFailedAttempts: $0) })
         var effects: [SimulatorEffect] = []
+        let next: WebhookAttempt?
         switch outcome {
         case .ignored:
             return []
-        case .delivered(let next):
+        case .delivered(let started):
             stats.webhooksDelivered += 1
-            if let next { effects.append(deliver(next, nowMs: nowMs)) }
-        case .retryLater(let event, let afterMs):
+            next = started
+        case .retryLater(let event, let afterMs, let started):
             stats.webhookFailures += 1
             pushDeliveryFailure(event, result: result, gaveUp: false, into: &effects)
-            effects.append(.schedule(timerId: addTimer(.webhookRetry), afterMs: afterMs))
-        case .gaveUp(let event, let next):
+            let timer = addTimer(.webhookRetry(conversationId: event.conversationId))
+            effects.append(.schedule(timerId: timer, afterMs: afterMs))
+            next = started
+        case .gaveUp(let event, let started):
             stats.webhookFailures += 1
             stats.webhooksDropped += 1
             pushDeliveryFailure(event, result: result, gaveUp: true, into: &effects)
-            if let next { effects.append(deliver(next, nowMs: nowMs)) }
+            next = started
         }
+        if let next { effects.append(deliver(next, nowMs: nowMs)) }
         return effects
     }
 

@@ -45,18 +45,28 @@ import Testing
         }
     }
 
-    @Test func aBurstKeepsOneDeliveryInFlight() {
+    @Test func aBurstDeliversConversationsConcurrentlyEachInOrder() {
         var h = Harness()
         for _ in 0..<3 { h.gw("POST", "/conversations", json: createBody()) }
-        #expect(h.inFlight.count == 1)
-        var seen = 0
-        while !h.inFlight.isEmpty {
-            h.complete()
-            seen += 1
-            #expect(h.inFlight.count <= 1)
+        #expect(h.inFlight.count == 3)  // each conversation's CONVERSATION_UPDATE; QUEUED waits for its own
+        h.drain()
+        var byConversation: [String: [String]] = [:]
+        for body in h.attempts.compactMap(\.jsonBody) {
+            byConversation[body["conversationId"]?.stringValue ?? "?", default: []].append(body.eventType)
         }
-        #expect(seen == 6)
-        #expect(h.attempts.map { $0.jsonBody?.eventType } == Array(repeating: ["CONVERSATION_UPDATE", "QUEUED"], count: 3).flatMap { $0 })
+        #expect(byConversation.count == 3)
+        #expect(byConversation.values.allSatisfy { $0 == ["CONVERSATION_UPDATE", "QUEUED"] })
+    }
+
+    @Test func deliveriesInFlightAreCappedForTheWholeSimulator() {
+        var h = Harness()
+        for _ in 0..<20 { h.gw("POST", "/conversations", json: createBody()) }
+        #expect(h.inFlight.count == WebhookOutbox.maxConcurrentDeliveries)
+        #expect(h.request("GET", "/sim/admin/stats").jsonBody?["webhooks"]?["pending"] == 40)
+        h.complete()
+        #expect(h.inFlight.count == WebhookOutbox.maxConcurrentDeliveries)
+        #expect(h.drain().count == 39)
+        #expect(h.request("GET", "/sim/admin/stats").jsonBody?["webhooks"]?["pending"] == 0)
     }
 
     @Test func eventIdsAreUnique() {
@@ -100,6 +110,33 @@ import Testing
         h.fireTimer(h.scheduled[0].id)
         let bodies = h.drain()
         #expect(bodies.map(\.eventType) == ["CONVERSATION_UPDATE", "QUEUED"])
+    }
+
+    @Test func aRetryTimerRestartsOnlyItsConversation() throws {
+        var h = Harness()
+        let a = try #require(h.gw("POST", "/conversations", json: createBody()).jsonBody?["conversationId"])
+        let b = try #require(h.gw("POST", "/conversations", json: createBody()).jsonBody?["conversationId"])
+        #expect(h.inFlight.map { $0.request.jsonBody?["conversationId"] } == [a, b])
+        h.complete(.response(status: 503, body: []))
+        h.complete(.response(status: 503, body: []))
+        #expect(h.inFlight.isEmpty)
+        h.fireTimer(h.scheduled[1].id)
+        let retry = try #require(h.inFlight.first?.request)
+        #expect(h.inFlight.count == 1)
+        #expect(retry.jsonBody?["conversationId"] == b && retry.headers["x-8x8-retry"] == "1")
+        #expect(h.drain().map(\.eventType) == ["CONVERSATION_UPDATE", "QUEUED"])
+        h.fireTimer(h.scheduled[0].id)
+        #expect(h.drain().compactMap { $0["conversationId"] } == [a, a])
+    }
+
+    @Test func aConversationWaitingForItsRetryDoesNotHoldBackAnother() {
+        var h = Harness()
+        h.gw("POST", "/conversations", json: createBody())
+        h.complete(.response(status: 500, body: []))
+        let other = h.create()  // its webhooks go out (and are drained) while the first waits
+        #expect(h.attempts.suffix(2).map { $0.jsonBody?["conversationId"]?.stringValue } == [other, other])
+        h.fireTimer(h.scheduled[0].id)
+        #expect(h.drain().map(\.eventType) == ["CONVERSATION_UPDATE", "QUEUED"])
     }
 
     @Test func givesUpAfterMaxAttemptsAndTellsConsoles() throws {
