@@ -2,7 +2,7 @@
 # Installs what building, running and testing need, only when missing, so the
 # README's commands work on a fresh Debian machine. Usage: .ci/deps.sh [run|test|bench]
 set -euo pipefail
-need=(libwebsockets-dev libssl-dev libsqlite3-dev libhiredis-dev pkg-config)
+need=(libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev libhiredis-dev pkg-config)
 # redis-server: `make unit` runs the Redis store's tests against a throwaway server (.ci/with-redis.sh),
 # and Tests/integration/test_cluster.py runs two relay nodes on one.
 if [[ "${1:-run}" == test ]]; then need+=(chromium chromium-driver redis-server); fi

@@ -3,6 +3,31 @@
 // macros, so the few the shell needs are re-exported here as clws_* inlines.
 #include <libwebsockets.h>
 
+// libev, whose loop lws 4.1 drives through its libev plugin (epoll on Linux).
+// The relay owns the loop (lws gets it as a "foreign" loop) and keeps its own
+// timers on it: ev_timer_init/set are macros, wrapped here.
+#include <ev.h>
+#include <stdlib.h>
+
+/// A one-shot timer calling `cb`; not started.
+static inline ev_timer *clws_ev_timer_new(void (*cb)(struct ev_loop *, ev_timer *, int)) {
+    ev_timer *t = calloc(1, sizeof *t);
+    if (t) ev_timer_init(t, cb, 0., 0.);
+    return t;
+}
+/// (Re)starts `t` to fire once after `seconds`, or every `repeat` seconds after that when > 0.
+static inline void clws_ev_timer_arm(struct ev_loop *loop, ev_timer *t, double seconds, double repeat) {
+    ev_timer_stop(loop, t);  // a watcher must not be changed while active
+    ev_timer_set(t, seconds, repeat);
+    ev_timer_start(loop, t);
+}
+static inline void clws_ev_timer_free(struct ev_loop *loop, ev_timer *t) {
+    ev_timer_stop(loop, t);
+    free(t);
+}
+/// EVRUN_ONCE: block until something happens, handle everything ready, return.
+static inline int clws_evrun_once(void) { return EVRUN_ONCE; }
+
 /// Headroom lws needs in front of every lws_write() payload.
 static inline size_t clws_pre(void) { return LWS_PRE; }
 

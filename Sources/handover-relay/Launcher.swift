@@ -68,6 +68,13 @@ struct Launcher {
         loopOptions.tls = settings.tls
         loopOptions.originPolicy = settings.originPolicy
         loopOptions.shutdownGraceMs = settings.shutdownGraceMs
+        // A diagnostic switch, not a setting: epoll (libev) unless lws's plugin is missing.
+        if let name = ProcessInfo.processInfo.environment["RELAY_EVENT_LOOP"] {
+            guard let eventLoop = ServiceLoop.EventLoop(rawValue: name) else {
+                throw ValidationError("RELAY_EVENT_LOOP must be one of: \(ServiceLoop.EventLoop.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            loopOptions.eventLoop = eventLoop
+        }
         let loop = ServiceLoop(options: loopOptions, logger: logger)
         let info: JSONValue = [
             "version": .string(HandoverRelayCommand.version), "simulator": .bool(simulatorMode),

@@ -138,7 +138,7 @@ extension ServiceLoop {
             let result = writeBody(transaction.wsi, transaction)
             if transaction.completed { transactions.removeValue(forKey: transaction.id) }
             // What the WRITEABLE callback would end by returning -1: close from the loop.
-            if result != 0 { lws_set_timeout(transaction.wsi, PENDING_TIMEOUT_USER_OK, clws_kill_async()) }
+            if result != 0 { killAsync(transaction.wsi) }
             return
         }
         lws_callback_on_writable(transaction.wsi)

@@ -60,7 +60,7 @@ extension ServiceLoop {
         schedule(afterMs: request.timeoutMs) { [weak self, weak call] in
             guard let self, let call, !call.finished else { return }
             self.finish(call, .transportError("no answer within \(request.timeoutMs) ms"))
-            if let wsi = call.wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, clws_kill_async()) }
+            if let wsi = call.wsi { killAsync(wsi) }
         }
     }
 

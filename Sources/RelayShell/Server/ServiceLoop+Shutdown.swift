@@ -19,7 +19,7 @@ extension ServiceLoop {
         let deadline = LoopClock.monotonicMs() + UInt64(max(0, graceMs))
         schedule(afterMs: graceMs) {}  // bounds the wait below even if no socket event arrives
         while !(webSockets.isEmpty && callsSettled), LoopClock.monotonicMs() < deadline {
-            if lws_service(context, 0) < 0 { break }
+            if !serviceOnce() { break }
             endTurn()
         }
         endTurn()  // the last answers' changes are committed before the process ends
