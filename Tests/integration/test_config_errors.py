@@ -13,7 +13,7 @@ from conftest import RELAY_BIN, WEB_ROOT, free_port, http, spawn
 RUN_TIMEOUT = 10
 
 
-def run_relay(tmp_path, *args, config=None) -> subprocess.CompletedProcess:
+def run_relay(tmp_path, *args, config=None, env=None) -> subprocess.CompletedProcess:
     """Runs `serve` expecting it to refuse to start. Bounded: if it answers /healthz instead, it is
     stopped and the test fails at once (no waiting for a timeout)."""
     port = None if "--port" in args else free_port()
@@ -26,7 +26,7 @@ def run_relay(tmp_path, *args, config=None) -> subprocess.CompletedProcess:
         path.write_text(json.dumps(config) if not isinstance(config, str) else config)
         argv += ["--config", str(path)]
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    proc = spawn(argv, out, err)
+    proc = spawn(argv, out, err, {**os.environ, **(env or {})})
     deadline = time.monotonic() + RUN_TIMEOUT
     started = False
     while proc.poll() is None and time.monotonic() < deadline and not started:
@@ -77,6 +77,12 @@ def test_unreachable_redis_stops_start_up_with_the_reason_and_no_password(tmp_pa
     assert result.returncode != 0, result
     assert "cannot open the Redis store" in result.stderr and f"127.0.0.1:{port}" in result.stderr, result.stderr
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_an_unknown_event_loop_is_refused(tmp_path):
+    result = run_relay(tmp_path, env={"RELAY_EVENT_LOOP": "kqueue"})
+    assert result.returncode != 0, result
+    assert "RELAY_EVENT_LOOP must be one of: epoll, poll" in result.stderr, result.stderr
 
 
 def test_config_file_that_is_not_json(tmp_path):

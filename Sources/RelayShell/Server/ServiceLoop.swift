@@ -190,6 +190,7 @@ public final class ServiceLoop {
         ServiceLoop.current = self
         context = createContext(&info)
         guard context != nil else { throw StartError(message: "cannot listen on port \(options.port) (in use, or not permitted)\(tlsStartHint)") }
+        logger.info("serving", metadata: ["eventLoop": "\(eventLoop.rawValue)"])
         try createOutboundLanes(protocols: list)
         scheduleLivenessSweep()
         rearmWakeup()  // arm timers scheduled before the context existed
