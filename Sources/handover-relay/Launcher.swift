@@ -68,7 +68,7 @@ struct Launcher {
         loopOptions.tls = settings.tls
         loopOptions.originPolicy = settings.originPolicy
         loopOptions.shutdownGraceMs = settings.shutdownGraceMs
-        // A diagnostic switch, not a setting: epoll (libev) unless lws's plugin is missing.
+        // An expert switch, not a setting: lws's poll() loop unless epoll (libev) is asked for.
         if let name = ProcessInfo.processInfo.environment["RELAY_EVENT_LOOP"] {
             guard let eventLoop = ServiceLoop.EventLoop(rawValue: name) else {
                 throw ValidationError("RELAY_EVENT_LOOP must be one of: \(ServiceLoop.EventLoop.allCases.map(\.rawValue).joined(separator: ", "))")

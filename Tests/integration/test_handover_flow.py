@@ -110,9 +110,9 @@ def test_full_handover_script(demo):
 
 # Regression: the first user typing during a handover used to crash the relay ("arithmetic overflow" in
 # RelayEngine.userTyping: `now - lastTypingSentMs` with lastTypingSentMs starting at Int64.min).
-def test_lws_own_poll_loop_serves_the_same_flow(start_relay):
-    # The default loop is epoll (libev); RELAY_EVENT_LOOP=poll is the fallback, kept working.
-    relay = start_relay("demo", env={"RELAY_EVENT_LOOP": "poll"})
+def test_the_epoll_loop_serves_the_same_flow(start_relay):
+    # The default loop is lws's poll(); RELAY_EVENT_LOOP=epoll runs it on libev.
+    relay = start_relay("demo", env={"RELAY_EVENT_LOOP": "epoll"})
 
     async def scenario():
         c, cid = await start_active_handover(relay)
@@ -123,6 +123,7 @@ def test_lws_own_poll_loop_serves_the_same_flow(start_relay):
             await relay.sim_wait(cid, lambda conv: user_texts(conv)[-1:] == ["thanks"], "the user's message in 8x8")
     run(scenario())
     assert "using poll()" not in relay.stderr()  # asked for, not fallen back to
+    assert "eventLoop=epoll" in relay.stderr(), relay.stderr()
 
 
 def test_user_typing_reaches_agent(demo):

@@ -26,7 +26,7 @@ public final class ServiceLoop {
         /// How long a shutdown waits for clients to leave and outbound calls to finish.
         public var shutdownGraceMs = 10_000
         /// How lws waits for socket events (see ``EventLoop``).
-        public var eventLoop = EventLoop.epoll
+        public var eventLoop = EventLoop.poll
 
         public init(port: Int = 8080, bindAddress: String? = nil, limits: ConnectionLimits = ConnectionLimits(), outboundLanes: Int = 32) {
             self.port = port
@@ -36,13 +36,15 @@ public final class ServiceLoop {
         }
     }
 
-    /// How lws waits for socket events.
+    /// How lws waits for socket events. Neither wins everywhere (docs/BENCHMARKS.md):
+    /// `poll()` hands every descriptor to the kernel each turn (12–15 % of the CPU
+    /// with ~1 000 busy connections); epoll pays two `epoll_ctl` calls per frame
+    /// written (lws asks for POLLOUT, then drops it), which doubled the fan-out's cost.
     public enum EventLoop: String, Sendable, CaseIterable {
-        /// libev (epoll): the cost of a turn follows the sockets that are ready.
-        /// Falls back to `poll` when lws's libev plugin is not installed.
+        /// libev (epoll), through lws's libev plugin; falls back to `poll` when the
+        /// plugin is not installed.
         case epoll
-        /// lws's own `poll()` loop: every turn passes every descriptor to the
-        /// kernel (12–15 % of the CPU with ~1 000 busy connections).
+        /// lws's own `poll()` loop: the default.
         case poll
     }
 
