@@ -10,21 +10,24 @@ public struct NewEvent: Equatable, Sendable {
     public var ts: Int64
     /// A short type tag ("message", "handover", …) so readers can filter without parsing.
     public var kind: String
-    /// The event itself, opaque to the store.
-    public private(set) var payload: JSONValue
-    /// `payload` serialized (as ``JSONValue/serializedBytes`` prints it), once:
-    /// the store writes these bytes and live subscribers get them spliced in.
-    public private(set) var payloadJSON: [UInt8]
+    /// The event itself as serialized JSON (as ``JSONValue/serializedBytes`` prints it),
+    /// opaque to the store: written as it is, and spliced into live stream frames.
+    public var payloadJSON: [UInt8]
 
-    /// - Parameter payloadJSON: `payload` already serialized, when the caller has
-    ///   the bytes anyway (the engine builds them around the chat frame's bytes).
-    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue, payloadJSON: [UInt8]? = nil) {
+    /// The payload, parsed (`null` if the bytes are not JSON): for readers; the relay passes the bytes on.
+    public var payload: JSONValue { (try? JSONValue.parse(bytes: payloadJSON)) ?? .null }
+
+    /// - Parameter payloadJSON: serialized already (the engine builds it around the chat frame's bytes).
+    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payloadJSON: [UInt8]) {
         self.sessionID = sessionID
         self.seq = seq
         self.ts = ts
         self.kind = kind
-        self.payload = payload
-        self.payloadJSON = payloadJSON ?? payload.serializedBytes
+        self.payloadJSON = payloadJSON
+    }
+
+    public init(sessionID: String, seq: Int, ts: Int64, kind: String, payload: JSONValue) {
+        self.init(sessionID: sessionID, seq: seq, ts: ts, kind: kind, payloadJSON: payload.serializedBytes)
     }
 }
 

@@ -209,9 +209,8 @@ public struct RelayEngine: Sendable {
             messageTally.count(MessageDirection(author: message.from, withHuman: sessions[sid]!.isWithHuman))
         }
         let event = sessions[sid]!.log.append(kind, ts: now)
-        let wire = event.wire
-        let frame = wire.serializedBytes
-        journal.record(event, wire: wire, frame: frame, of: sessions[sid]!)
+        let frame = event.wire.serializedBytes
+        journal.record(event, frame: frame, of: sessions[sid]!)
         return AppendedEvent(event: event, frame: String(decoding: frame, as: UTF8.self))
     }
 

@@ -51,14 +51,10 @@ struct Journal: Sendable {
         if touchedSet.insert(sid).inserted { touched.append(sid) }
     }
 
-    /// - Parameters:
-    ///   - wire: `event.wire`, built once by the caller;
-    ///   - frame: `wire` serialized — the chat frame, and the heart of the stored payload.
-    mutating func record(_ event: SessionEvent, wire: JSONValue, frame: [UInt8], of session: Session) {
-        let handover = session.handover?.settings
+    /// - Parameter frame: `event.wire` serialized once by the caller — the chat frame, and the heart of the stored payload.
+    mutating func record(_ event: SessionEvent, frame: [UInt8], of session: Session) {
         events.append(NewEvent(sessionID: session.id.rawValue, seq: event.seq, ts: event.ts, kind: event.typeName,
-                               payload: LogPayload.make(wire: wire, handover: handover),
-                               payloadJSON: LogPayload.serialized(wire: frame, handover: handover)))
+                               payloadJSON: LogPayload.serialized(wire: frame, handover: session.handover?.settings)))
         touch(session.id)
     }
 

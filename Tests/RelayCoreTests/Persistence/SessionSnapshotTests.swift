@@ -312,12 +312,19 @@ let allHandoverStates: [HandoverState] = [
         #expect(LogPayload.split(bytes)?.event == ArraySlice(event.wire.serializedBytes))
     }
 
-    @Test func theEngineStoresThePayloadItSerializedOnce() throws {
+    @Test func theEngineStoresEachEventsWireFormWithItsHandover() throws {
         var h = EngineHarness()
         let c1 = h.connect(1)
         _ = h.requestAgent(c1)
-        for event in h.engine.takeChanges().events {
-            #expect(event.payloadJSON == event.payload.serializedBytes)
+        let events = h.engine.takeChanges().events
+        #expect(events.count == h.s1.log.events.count)
+        for event in events {
+            let logged = h.s1.log.events[event.seq - 1]
+            let split = try #require(LogPayload.split(event.payloadJSON))
+            #expect(split.event == ArraySlice(logged.wire.serializedBytes))
+            // The handover is requested by the last event: from there on the payload names it.
+            let handover = event.seq == events.count ? h.s1.handover?.settings : nil
+            #expect(event.payloadJSON == LogPayload.make(logged, handover: handover).serializedBytes)
         }
     }
 
