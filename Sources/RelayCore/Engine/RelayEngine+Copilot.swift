@@ -110,11 +110,10 @@ extension RelayEngine {
             sessions[sid]!.copilot.skipUnrecorded()
             return []
         }
-        ensureWorkspace(sid)
+        ensureWorkspace(sid)  // takes in `event` too: it is in the log already
         var frames: [String] = []
         switch event.kind {
         case .message(let message):
-            workspaces[sid]!.append(CopilotMessage(event, message))
             frames.append(sessions[sid]!.copilot.transcript(copilotMessage(event, message, redact: workspaces[sid])))
         case .handover:
             frames.append(sessions[sid]!.copilot.handover(event))

@@ -42,12 +42,12 @@ public struct SessionSnapshot: Equatable, Sendable {
         messagesSettledThrough = settled
     }
 
-    /// The calls to make after a restart: the saved ones, then the user messages
-    /// of the current handover that were not settled (see ``pendingCalls``).
-    func outbox(events: [SessionEvent]) -> GatewayOutbox {
+    /// The calls to make after a restart: the saved ones, then — while the session
+    /// is with a human — the user messages that were not settled (see ``pendingCalls``).
+    func outbox(events: [SessionEvent], withHuman: Bool) -> GatewayOutbox {
         guard let settled = messagesSettledThrough else { return GatewayOutbox(restoring: pendingCalls) }
         var queue = pendingCalls
-        if handover.map({ !$0.state.isTerminal }) ?? false {
+        if withHuman {
             let after = max(settled, pendingCalls.compactMap(\.messageSeq).max() ?? 0)
             for event in events where event.seq > after {
                 if let m = event.message, m.from == .user { queue.append(.sendMessage(text: m.text, seq: event.seq)) }
@@ -64,7 +64,7 @@ public struct SessionSnapshot: Equatable, Sendable {
         session.handoverProperties = handoverProperties
         session.handoverGeneration = handoverGeneration
         session.ended = ended
-        session.outbox = outbox(events: events)
+        session.outbox = outbox(events: events, withHuman: session.isWithHuman)
         return session
     }
 

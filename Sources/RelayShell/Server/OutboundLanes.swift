@@ -69,18 +69,17 @@ struct OutboundLanes {
         handed[key] = counts
     }
 
+    // The queues are changed in place through the dictionary: a local copy of them would
+    // copy every waiting call of the host on each call (hundreds under load).
     mutating func wait(_ call: OutboundCall, _ key: String, lane: Int) {
-        var queues = waiting[key] ?? Array(repeating: [], count: vhosts.count)
-        queues[lane].append(call)
-        waiting[key] = queues
+        waiting[key, default: Array(repeating: [], count: vhosts.count)][lane].append(call)
     }
 
     /// The oldest unfinished call waiting for the lane, taken off its queue.
     mutating func nextWaiting(_ key: String, lane: Int) -> OutboundCall? {
-        guard var queues = waiting[key], queues.indices.contains(lane) else { return nil }
-        defer { waiting[key] = queues }
-        while !queues[lane].isEmpty {
-            let call = queues[lane].removeFirst()
+        guard waiting[key]?.indices.contains(lane) == true else { return nil }
+        while let call = waiting[key]![lane].first {
+            waiting[key]![lane].removeFirst()
             if !call.finished { return call }
         }
         return nil
